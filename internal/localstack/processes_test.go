@@ -109,4 +109,3 @@ func TestChildProcesses(t *testing.T) {
 		}
 	}
 }
-
