@@ -76,7 +76,9 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	_, c, kubeconfig := startCluster(t, kubeenv.Options{})
 	ctx := context.Background()
 	createNamespace(t, c, "avi-system")
-	ns := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: "avi-system", Name: name} }
+	ns := func(name string) types.NamespacedName {
+		return types.NamespacedName{Namespace: "avi-system", Name: name}
+	}
 	cluster := func(name string) types.NamespacedName { return types.NamespacedName{Name: name} }
 
 	out := helmCmd(t, kubeconfig, "install", "ako", chartDir, "--namespace", "avi-system", "-f", testValuesFile)
@@ -185,4 +187,3 @@ func mustGet(t *testing.T, c client.Client, key types.NamespacedName, obj client
 		t.Fatal(err)
 	}
 }
-
