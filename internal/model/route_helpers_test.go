@@ -162,7 +162,6 @@ func rtSnapshot(routes ...*routev1.Route) RouteSnapshot {
 	return snap
 }
 
-
 // names lists "<kind>/<name>" of a tree in order.
 func rtNames(tree Tree) []string {
 	var out []string
