@@ -7,6 +7,9 @@ CONTROLLER_GEN := $(BIN)/controller-gen
 KUSTOMIZE      := $(BIN)/kustomize
 HELM           := $(BIN)/helm
 OPERATOR_SDK   := $(BIN)/operator-sdk
+SCORECARD_TEST := $(BIN)/scorecard-test
+BUNDLE_PACKAGE := ako-operator
+BUNDLE_CHANNEL := stable
 VERSION        ?= 0.1.0
 export KUBEBUILDER_ASSETS := $(BIN)
 
@@ -25,6 +28,9 @@ tools: ## Build every tool into bin/ (cached outside the clone; first time ~15 m
 
 $(CONTROLLER_GEN):
 	hack/tools/build.sh controller-gen
+
+$(KUSTOMIZE) $(HELM) $(OPERATOR_SDK) $(SCORECARD_TEST):
+	hack/tools/build.sh $(notdir $@)
 
 ##@ Development
 
@@ -51,7 +57,7 @@ build: ## Build the binaries into bin/
 ##@ Test
 
 .PHONY: test
-test: tools manifests generate check-generated vet ## Build tools, check generated files, run every test
+test: tools manifests generate bundle check-generated vet bundle-validate scorecard helm-lint ## Build tools, check generated files, run every test
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: check-generated
@@ -63,6 +69,27 @@ check-generated: ## Fail when generated files differ from what is committed
 .PHONY: bench
 bench: tools ## Benchmarks (numbers for the closing notes)
 	go test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./test/bench/... ./internal/...
+
+##@ Packaging
+
+.PHONY: bundle
+bundle: manifests $(KUSTOMIZE) $(OPERATOR_SDK) ## Generate bundle/ and bundle.Dockerfile from config/ (same input, same bytes)
+	$(OPERATOR_SDK) generate kustomize manifests -q --apis-dir api --package $(BUNDLE_PACKAGE)
+	$(KUSTOMIZE) build config/manifests | $(OPERATOR_SDK) generate bundle -q --overwrite \
+	  --version $(VERSION) --package $(BUNDLE_PACKAGE) --channels $(BUNDLE_CHANNEL) --default-channel $(BUNDLE_CHANNEL)
+
+.PHONY: bundle-validate
+bundle-validate: $(OPERATOR_SDK) ## operator-sdk bundle validate (operatorframework suite); any warning fails
+	@out=$$($(OPERATOR_SDK) bundle validate ./bundle --select-optional suite=operatorframework 2>&1); echo "$$out"; \
+	  if grep -Eq 'level=(warning|error)' <<<"$$out"; then echo "bundle validation reported warnings or errors"; exit 1; fi
+
+.PHONY: scorecard
+scorecard: $(SCORECARD_TEST) ## Run the basic and OLM scorecard tests on bundle/ offline (chroot, needs root)
+	hack/scorecard.sh
+
+.PHONY: helm-lint
+helm-lint: $(HELM) ## helm lint --strict charts/ako
+	$(HELM) lint --strict charts/ako -f charts/ako/ci/test-values.yaml
 
 ##@ Run
 
