@@ -28,20 +28,26 @@ func TestRouteRejections(t *testing.T) {
 			wantMessage: "host shop.elsewhere.net is not in a DNS domain of Avi cloud Default-Cloud (apps.example.com, other.org)",
 		},
 		{
-			name:        "certificate is not PEM",
-			route:       func() *routev1.Route { return rtWithTLS(rtRoute("ns", "r", shopHost, "svc", 0), edge("not a cert", good.key)) },
+			name: "certificate is not PEM",
+			route: func() *routev1.Route {
+				return rtWithTLS(rtRoute("ns", "r", shopHost, "svc", 0), edge("not a cert", good.key))
+			},
 			wantReason:  ReasonInvalidCertificate,
 			wantMessage: "spec.tls.certificate holds no PEM certificate",
 		},
 		{
-			name:        "key does not match the certificate",
-			route:       func() *routev1.Route { return rtWithTLS(rtRoute("ns", "r", shopHost, "svc", 0), edge(good.cert, other.key)) },
+			name: "key does not match the certificate",
+			route: func() *routev1.Route {
+				return rtWithTLS(rtRoute("ns", "r", shopHost, "svc", 0), edge(good.cert, other.key))
+			},
 			wantReason:  ReasonInvalidCertificate,
 			wantMessage: "spec.tls.key does not match spec.tls.certificate",
 		},
 		{
-			name:        "key is garbage",
-			route:       func() *routev1.Route { return rtWithTLS(rtRoute("ns", "r", shopHost, "svc", 0), edge(good.cert, "garbage")) },
+			name: "key is garbage",
+			route: func() *routev1.Route {
+				return rtWithTLS(rtRoute("ns", "r", shopHost, "svc", 0), edge(good.cert, "garbage"))
+			},
 			wantReason:  ReasonInvalidCertificate,
 			wantMessage: "spec.tls.key is not a valid PEM private key",
 		},
@@ -89,16 +95,20 @@ func TestRouteRejections(t *testing.T) {
 			wantMessage: "Service ns/svc (spec.to) does not exist",
 		},
 		{
-			name:        "unknown alternate Service",
-			route:       func() *routev1.Route { return rtWithAlternates(rtRoute("ns", "r", shopHost, "svc", 0), 50, rtAlt("canary", 50)) },
+			name: "unknown alternate Service",
+			route: func() *routev1.Route {
+				return rtWithAlternates(rtRoute("ns", "r", shopHost, "svc", 0), 50, rtAlt("canary", 50))
+			},
 			snap:        func(s *RouteSnapshot) { delete(s.Services, types.NamespacedName{Namespace: "ns", Name: "canary"}) },
 			wantReason:  ReasonServiceNotFound,
 			wantMessage: "Service ns/canary (spec.alternateBackends[0]) does not exist",
 		},
 		{
-			name:        "ExternalName Service",
-			route:       func() *routev1.Route { return rtRoute("ns", "r", shopHost, "svc", 0) },
-			snap:        func(s *RouteSnapshot) { s.Services[types.NamespacedName{Namespace: "ns", Name: "svc"}].Spec.Type = corev1.ServiceTypeExternalName },
+			name:  "ExternalName Service",
+			route: func() *routev1.Route { return rtRoute("ns", "r", shopHost, "svc", 0) },
+			snap: func(s *RouteSnapshot) {
+				s.Services[types.NamespacedName{Namespace: "ns", Name: "svc"}].Spec.Type = corev1.ServiceTypeExternalName
+			},
 			wantReason:  ReasonInvalidBackends,
 			wantMessage: "ExternalName",
 		},
@@ -137,8 +147,10 @@ func TestRouteRejections(t *testing.T) {
 			wantMessage: "spec.alternateBackends has 4 entries; at most 3 are allowed",
 		},
 		{
-			name:        "same Service twice",
-			route:       func() *routev1.Route { return rtWithAlternates(rtRoute("ns", "r", shopHost, "svc", 0), 50, rtAlt("svc", 50)) },
+			name: "same Service twice",
+			route: func() *routev1.Route {
+				return rtWithAlternates(rtRoute("ns", "r", shopHost, "svc", 0), 50, rtAlt("svc", 50))
+			},
 			wantReason:  ReasonDuplicateBackend,
 			wantMessage: "Service svc appears more than once",
 		},
