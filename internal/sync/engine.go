@@ -209,6 +209,10 @@ func (e *Engine) register(key model.Key, want map[ID]bool) {
 	}
 }
 
+// ensureAttempts bounds the cache repairs within one ensure: a PUT answered 404 (deleted
+// behind our back), then a POST answered 409 (re-created meanwhile), then the PUT.
+const ensureAttempts = 4
+
 // ensure makes one object match o. It returns the write it made, if any.
 func (e *Engine) ensure(ctx context.Context, id ID, o model.Object) (*Change, error) {
 	desired, sum, err := desiredBody(o)
@@ -219,52 +223,56 @@ func (e *Engine) ensure(ctx context.Context, id ID, o model.Object) (*Change, er
 	l.Lock()
 	defer l.Unlock()
 
-	ent := e.lookup(id)
-	if ent == nil {
-		if e.Follower() {
-			return &Change{Verb: "POST", ID: id, Dry: true}, nil
-		}
-		created, err := e.opts.Client.Post(ctx, id.Kind, id.Tenant, desired)
-		if err == nil {
-			e.store(id, created, sum)
-			return &Change{Verb: "POST", ID: id}, nil
-		}
-		if avi.ClassOf(err) != avi.ClassConflict {
-			return nil, objectError("creating", id, err)
-		}
-		// It exists although our cache did not know it (another worker, another process,
-		// a cache refresh in between): read it, then compare and update like any other.
-		ent, err = e.refetch(ctx, id)
-		if err != nil {
-			return nil, objectError("reading after a conflict", id, err)
-		}
+	var lastErr error
+	for range ensureAttempts {
+		ent := e.lookup(id)
 		if ent == nil {
-			return nil, objectError("creating", id, &avi.Error{Class: avi.ClassRetryable, Verb: "POST",
-				Path: "api/" + string(id.Kind), Status: 409, Message: "conflict, but no object of that name is visible"})
+			if e.Follower() {
+				return &Change{Verb: "POST", ID: id, Dry: true}, nil
+			}
+			created, err := e.opts.Client.Post(ctx, id.Kind, id.Tenant, desired)
+			if err == nil {
+				e.store(id, created, sum)
+				return &Change{Verb: "POST", ID: id}, nil
+			}
+			if avi.ClassOf(err) != avi.ClassConflict {
+				return nil, objectError("creating", id, err)
+			}
+			// It exists although our cache did not know it (another process, a cache
+			// refresh in between): read it, then compare and update like any other.
+			ent, err := e.refetch(ctx, id)
+			if err != nil {
+				return nil, objectError("reading after a conflict", id, err)
+			}
+			if ent == nil {
+				return nil, objectError("creating", id, &avi.Error{Class: avi.ClassRetryable, Verb: "POST",
+					Path: "api/" + string(id.Kind), Status: 409, Message: "conflict, but no object of that name is visible"})
+			}
+			continue
 		}
-	}
-	if e.unchanged(id, ent, desired, sum) {
-		return nil, nil
-	}
-	if e.Follower() {
-		return &Change{Verb: "PUT", ID: id, Dry: true}, nil
-	}
-	updated, err := e.opts.Client.Put(ctx, id.Kind, id.Tenant, ent.uuid, desired)
-	if avi.IsNotFound(err) {
-		// Deleted behind our back: forget it and create it again.
-		e.forget(id)
-		created, err := e.opts.Client.Post(ctx, id.Kind, id.Tenant, desired)
+		if e.unchanged(id, ent, desired, sum) {
+			return nil, nil
+		}
+		if e.Follower() {
+			return &Change{Verb: "PUT", ID: id, Dry: true}, nil
+		}
+		updated, err := e.opts.Client.Put(ctx, id.Kind, id.Tenant, ent.uuid, desired)
+		if avi.IsNotFound(err) {
+			// Deleted behind our back: forget it and create it again.
+			e.forget(id)
+			lastErr = err
+			continue
+		}
 		if err != nil {
-			return nil, objectError("re-creating", id, err)
+			return nil, objectError("updating", id, err)
 		}
-		e.store(id, created, sum)
-		return &Change{Verb: "POST", ID: id}, nil
+		e.store(id, updated, sum)
+		return &Change{Verb: "PUT", ID: id}, nil
 	}
-	if err != nil {
-		return nil, objectError("updating", id, err)
+	if lastErr == nil {
+		lastErr = &avi.Error{Class: avi.ClassRetryable, Verb: "PUT", Path: "api/" + string(id.Kind), Message: "the object kept changing under us"}
 	}
-	e.store(id, updated, sum)
-	return &Change{Verb: "PUT", ID: id}, nil
+	return nil, objectError("writing", id, lastErr)
 }
 
 // unchanged decides whether the Controller's object already is what we want, and if so
