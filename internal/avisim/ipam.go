@@ -8,6 +8,7 @@ import (
 )
 
 func init() {
+	beforeValidate["vsvip"] = defaultVipIDs
 	beforeStore["vsvip"] = (*Server).prepareVsVip
 	afterStore["vsvip"] = func(s *Server, obj, old *object) {
 		if old != nil {
@@ -86,10 +87,6 @@ func (s *Server) prepareVsVip(obj, old *object, internal bool) *apiError {
 			return errorf(http.StatusBadRequest, "vip[%d]: must be an object", i)
 		}
 		id, _ := vm["vip_id"].(string)
-		if id == "" {
-			id = strconv.Itoa(i)
-			vm["vip_id"] = id
-		}
 		setDefault(vm, "auto_allocate_ip_type", "V4_ONLY")
 		setDefault(vm, "enabled", true)
 		setDefault(vm, "prefix_length", 32)
@@ -221,18 +218,12 @@ func prefixNet(p any) *net.IPNet {
 	return ipn
 }
 
+// numberString reads a number given as a JSON number or a string.
 func numberString(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case interface{ String() string }:
-		return t.String()
-	case int:
-		return strconv.Itoa(t)
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
+	if s, ok := v.(string); ok {
+		return s
 	}
-	return ""
+	return numberText(v)
 }
 
 func inSubnets(n *object, ip string) bool {
@@ -344,5 +335,18 @@ func (s *Server) fillDNSInfo(obj *object) {
 		setDefault(em, "ttl", ttl)
 		setDefault(em, "algorithm", "DNS_RECORD_RESPONSE_CONSISTENT_HASH")
 		setDefault(em, "num_records_in_response", 1)
+	}
+}
+
+// defaultVipIDs gives each vip without a vip_id its index, as the controller does ("0" for
+// the first), before the required-field check sees it.
+func defaultVipIDs(body map[string]any) {
+	vips, _ := body["vip"].([]any)
+	for i, v := range vips {
+		if vm, ok := v.(map[string]any); ok {
+			if id, _ := vm["vip_id"].(string); id == "" {
+				vm["vip_id"] = strconv.Itoa(i)
+			}
+		}
 	}
 }

@@ -42,6 +42,9 @@ func (s *Server) write(op writeOp) (*object, *apiError) {
 	for _, f := range computedFields {
 		delete(body, f)
 	}
+	if hook := beforeValidate[op.kind]; hook != nil {
+		hook(body)
+	}
 	if !op.internal {
 		if e := validateModel(info.modelType, body); e != nil {
 			return nil, e
@@ -168,9 +171,10 @@ func (s *Server) defaultCloud() *object {
 
 // Per-kind hooks run inside write and delete.
 var (
-	beforeStore = map[string]func(s *Server, obj, old *object, internal bool) *apiError{}
-	afterStore  = map[string]func(s *Server, obj, old *object){}
-	afterDelete = map[string]func(s *Server, obj *object){}
+	beforeValidate = map[string]func(body map[string]any){}
+	beforeStore    = map[string]func(s *Server, obj, old *object, internal bool) *apiError{}
+	afterStore     = map[string]func(s *Server, obj, old *object){}
+	afterDelete    = map[string]func(s *Server, obj *object){}
 )
 
 // render produces the response form of o.

@@ -72,6 +72,10 @@ func (s *Server) applySeedLocked(seed *Seed) error {
 			return fmt.Errorf("seed objects[%d]: unknown kind %q", i, so.Kind)
 		}
 		body := deepCopy(so.Object).(map[string]any)
+		if e := validateModel(kinds[so.Kind].modelType, body); e != nil {
+			name, _ := so.Object["name"].(string)
+			return fmt.Errorf("seed objects[%d] (%s %q): %s", i, so.Kind, name, e.msg)
+		}
 		if _, e := s.upsertLocked(so.Kind, body, false); e != nil {
 			name, _ := so.Object["name"].(string)
 			return fmt.Errorf("seed objects[%d] (%s %q): %s", i, so.Kind, name, e.msg)

@@ -66,8 +66,8 @@ func (s *Server) SetIdleTimeout(d time.Duration) {
 
 // loginCredentials reads {"username","password"|"token"} as JSON or as a form.
 func loginCredentials(req *request) (user, password, token string) {
-	ct := req.r.Header.Get("Content-Type")
-	if m := map[string]any{}; !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && json.Unmarshal(req.body, &m) == nil {
+	// Sniff the body rather than trust Content-Type: curl -d sends JSON as a form.
+	if m := map[string]any{}; strings.HasPrefix(strings.TrimSpace(string(req.body)), "{") && json.Unmarshal(req.body, &m) == nil {
 		str := func(k string) string { v, _ := m[k].(string); return v }
 		return str("username"), str("password"), str("token")
 	}
