@@ -32,8 +32,8 @@ func TestRouteIngress(t *testing.T) {
 		}
 		want := map[string]string{
 			"ako.vmware.com/controller-cluster-uuid": "cluster-1",
-			"ako.vmware.com/host-fqdn-vs-uuid-map":  `{"shop.example.com":"virtualservice-1"}`,
-			"ako.vmware.com/tenant-name":            "admin",
+			"ako.vmware.com/host-fqdn-vs-uuid-map":   `{"shop.example.com":"virtualservice-1"}`,
+			"ako.vmware.com/tenant-name":             "admin",
 		}
 		for k, v := range want {
 			if reason[k] != v {
