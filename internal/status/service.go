@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -164,3 +165,6 @@ func (w *Writer) patch(ctx context.Context, obj client.Object, body map[string]a
 	}
 	return w.Client.Patch(ctx, obj, p)
 }
+
+// OwnedAnnotation reports whether AKO writes the annotation key.
+func OwnedAnnotation(key string) bool { return slices.Contains(ownedAnnotations, key) }
