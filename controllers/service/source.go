@@ -37,8 +37,8 @@ func (k Key) String() string {
 
 // Index names on the informer cache.
 const (
-	indexSliceService = "ako.service.slice-service"   // EndpointSlice → "<ns>/<service>"
-	indexSharedVIP    = "ako.service.shared-vip-key"  // Service → "<ns>/<shared key>"
+	indexSliceService = "ako.service.slice-service"  // EndpointSlice → "<ns>/<service>"
+	indexSharedVIP    = "ako.service.shared-vip-key" // Service → "<ns>/<shared key>"
 	workers           = 8
 )
 
