@@ -293,8 +293,13 @@ func (s *Server) updateLocked(req *request, id string, body map[string]any) (map
 	if old == nil || old.kind != req.kind || !ts.visible(old) {
 		return nil, errorf(http.StatusNotFound, "%s object not found!", kinds[req.kind].model)
 	}
-	if !ts.all && old.tenant != ts.uuid && req.kind != "vrfcontext" && req.kind != "serviceenginegroup" {
-		return nil, errorf(http.StatusForbidden, "%s %s belongs to another tenant and cannot be modified from this one", kinds[req.kind].model, old.name)
+	if !ts.all && old.tenant != ts.uuid {
+		// AKO repeats VRF and SE group PUTs as admin on 400, other types on 403 (spec §2.4).
+		code := http.StatusForbidden
+		if req.kind == "vrfcontext" || req.kind == "serviceenginegroup" {
+			code = http.StatusBadRequest
+		}
+		return nil, errorf(code, "Cannot modify %s %s: it belongs to another tenant", kinds[req.kind].model, old.name)
 	}
 	obj, e := s.write(writeOp{kind: req.kind, body: body, existing: old, tenant: ts})
 	if e != nil {
