@@ -139,12 +139,14 @@ func (r *reconciler) Reconcile(ctx context.Context, k Key) (reconcile.Result, er
 	s := r.s
 	env := s.env
 	log := env.Log.WithValues("key", k.String())
-	if err := env.Gate.Wait(ctx); err != nil {
+	leave, err := env.Gate.Enter(ctx)
+	if err != nil {
 		if errors.Is(err, vstree.ErrPaused) {
 			return reconcile.Result{}, nil // deleteConfig: the unpause resyncs every key
 		}
 		return reconcile.Result{}, err
 	}
+	defer leave()
 	st, err := s.build(ctx, k)
 	if err != nil {
 		return reconcile.Result{}, err

@@ -54,12 +54,14 @@ func (s *Source) Setup(mgr manager.Manager, env *vstree.Env) error {
 }
 
 func (s *Source) reconcile(ctx context.Context, _ Key) (reconcile.Result, error) {
-	if err := s.env.Gate.Wait(ctx); err != nil {
+	leave, err := s.env.Gate.Enter(ctx)
+	if err != nil {
 		if errors.Is(err, vstree.ErrPaused) {
 			return reconcile.Result{}, nil
 		}
 		return reconcile.Result{}, err
 	}
+	defer leave()
 	var nodes corev1.NodeList
 	if err := s.cache.List(ctx, &nodes); err != nil {
 		return reconcile.Result{}, fmt.Errorf("listing Nodes: %w", err)

@@ -5,11 +5,14 @@ import (
 	gosync "sync"
 )
 
-// Gate holds reconcilers back until the sync layer has loaded the Controller's view
-// (so a restart compares instead of re-creating), and while deleteConfig pauses syncing.
+// Gate holds reconcilers back until the sync layer has loaded the Controller's view (so
+// a restart compares instead of re-creating), and stops them while deleteConfig pauses
+// syncing. Pausing waits for reconciles in flight, so nothing is re-created behind a
+// deletion.
 type Gate struct {
-	mu     gosync.Mutex
+	once   gosync.Once
 	open   chan struct{}
+	rw     gosync.RWMutex // read: a reconcile in flight; write: changing paused
 	paused bool
 }
 
@@ -17,40 +20,55 @@ type Gate struct {
 func NewGate() *Gate { return &Gate{open: make(chan struct{})} }
 
 // Open lets reconcilers through (the boot view is loaded). Safe to call more than once.
-func (g *Gate) Open() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+func (g *Gate) Open() { g.once.Do(func() { close(g.open) }) }
+
+// IsOpen reports whether Open was called.
+func (g *Gate) IsOpen() bool {
 	select {
 	case <-g.open:
+		return true
 	default:
-		close(g.open)
+		return false
 	}
 }
 
-// SetPaused pauses or resumes syncing (deleteConfig).
+// SetPaused pauses or resumes syncing. Pausing returns once no reconcile is in flight.
 func (g *Gate) SetPaused(p bool) {
-	g.mu.Lock()
+	g.rw.Lock()
 	g.paused = p
-	g.mu.Unlock()
+	g.rw.Unlock()
 }
 
-// Paused reports whether deleteConfig pauses syncing.
+// Paused reports whether syncing is paused.
 func (g *Gate) Paused() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.rw.RLock()
+	defer g.rw.RUnlock()
 	return g.paused
 }
 
-// Wait blocks until the gate is open; it returns ErrPaused while paused and ctx's error
-// when ctx ends first.
-func (g *Gate) Wait(ctx context.Context) error {
+// Enter waits until the gate is open and admits one reconcile, which calls leave when
+// done. It returns ErrPaused while paused, and ctx's error when ctx ends first.
+func (g *Gate) Enter(ctx context.Context) (leave func(), err error) {
 	select {
 	case <-g.open:
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
-	if g.Paused() {
-		return ErrPaused
+	g.rw.RLock()
+	if g.paused {
+		g.rw.RUnlock()
+		return nil, ErrPaused
 	}
+	return g.rw.RUnlock, nil
+}
+
+// Wait is Enter without holding the reconcile in flight: a deleteConfig pause does not
+// wait for the caller. Prefer Enter for reconcilers that write.
+func (g *Gate) Wait(ctx context.Context) error {
+	leave, err := g.Enter(ctx)
+	if err != nil {
+		return err
+	}
+	leave()
 	return nil
 }

@@ -48,7 +48,7 @@ type Source interface {
 	// Name names the source in logs and metrics ("service", "staticroute", "route").
 	Name() string
 	// Setup registers the source's watches and reconcilers on mgr. Reconcilers must call
-	// env.Gate.Wait first and must be leader-only (the controller-runtime default).
+	// env.Gate.Enter first and must be leader-only (the controller-runtime default).
 	Setup(mgr manager.Manager, env *Env) error
 	// Desired computes every tree the source wants now from the informer caches.
 	// complete is false when any listing failed; garbage collection then waits.
@@ -73,7 +73,7 @@ func (r *Registry) Sources() []Source { return r.sources }
 // unreachable, IPAM exhausted, upgrade in progress).
 const SlowRetry = 30 * time.Second
 
-// ErrPaused is returned by Gate.Wait while deleteConfig is set.
+// ErrPaused is returned by Gate.Enter while deleteConfig is set.
 var ErrPaused = errors.New("sync is paused: deleteConfig is set")
 
 // Outcome turns the error of an Apply into what the work queue does: fast per-item
