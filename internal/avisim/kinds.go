@@ -46,6 +46,7 @@ var kinds = map[string]kindInfo{
 	"healthmonitor":                 {model: "HealthMonitor", shared: true, modelType: modelOf(&models.HealthMonitor{})},
 	"sslprofile":                    {model: "SSLProfile", shared: true, modelType: modelOf(&models.SSLProfile{})},
 	"analyticsprofile":              {model: "AnalyticsProfile", shared: true, modelType: modelOf(&models.AnalyticsProfile{})},
+	"protocolparser":                {model: "ProtocolParser", shared: true, modelType: modelOf(&models.ProtocolParser{})},
 	// Types AKO only looks up by name when validating CRDs; empty unless seeded or created.
 	"wafpolicy":        {model: "WafPolicy", shared: true, modelType: modelOf(&models.WafPolicy{})},
 	"errorpageprofile": {model: "ErrorPageProfile", shared: true, modelType: modelOf(&models.ErrorPageProfile{})},

@@ -67,6 +67,10 @@ func (s *Server) applySeedLocked(seed *Seed) error {
 		m["uuid"] = "default"
 		s.sysconfig = m
 	}
+	// Every object lives in a tenant; admin exists even when a seed does not list it.
+	if _, e := s.upsertLocked("tenant", map[string]any{"uuid": "admin", "name": "admin", "local": true}, false); e != nil {
+		return fmt.Errorf("seed: tenant admin: %s", e.msg)
+	}
 	for i, so := range seed.Objects {
 		if _, ok := kinds[so.Kind]; !ok {
 			return fmt.Errorf("seed objects[%d]: unknown kind %q", i, so.Kind)
@@ -158,6 +162,7 @@ func DefaultSeed() (*Seed, error) {
 			"dns_provider_ref":  "/api/ipamdnsproviderprofile/?name=Default-DNS"}),
 		obj("serviceenginegroup", map[string]any{"name": "Default-Group", "cloud_ref": cloud}),
 		obj("analyticsprofile", map[string]any{"name": "System-Analytics-Profile"}),
+		obj("protocolparser", map[string]any{"name": "Default-TLS", "parser_code": "-- TLS ClientHello parser (passthrough Routes)"}),
 		obj("sslprofile", map[string]any{"name": "System-Standard",
 			"accepted_versions": []any{map[string]any{"type": "SSL_VERSION_TLS1_2"}, map[string]any{"type": "SSL_VERSION_TLS1_3"}}}),
 		obj("applicationpersistenceprofile", map[string]any{"name": "System-Persistence-Client-IP", "persistence_type": "PERSISTENCE_TYPE_CLIENT_IP_ADDRESS"}),
