@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-
-	"github.com/akoproject/ako/internal/workload"
 )
 
 // InProcessWorkload runs the AKO workload inside the operator (--workload=in-process)
@@ -16,10 +14,9 @@ import (
 // Secret are in place and stops it when the AKOConfig is deleted. A failing workload is
 // retried with exponential backoff; it never takes the operator down.
 type InProcessWorkload struct {
-	// Run is the workload entry point (workload.Run; tests may play the workload).
-	Run func(ctx context.Context, opts workload.Options) error
-	// Options are passed to Run.
-	Options workload.Options
+	// Run runs the workload until ctx ends (internal/operator passes workload.Run with
+	// its options; tests may play the workload).
+	Run func(ctx context.Context) error
 	// Log receives the workload's failures.
 	Log logr.Logger
 	// MinBackoff and MaxBackoff bound the delay between two attempts.
@@ -83,9 +80,9 @@ func (w *InProcessWorkload) loop(ctx context.Context, done chan struct{}) {
 	}
 	delay := minB
 	for {
-		w.Log.Info("starting the in-process AKO workload", "namespace", w.Options.Namespace)
+		w.Log.Info("starting the in-process AKO workload")
 		started := time.Now()
-		err := w.Run(ctx, w.Options)
+		err := w.Run(ctx)
 		if ctx.Err() != nil {
 			return
 		}

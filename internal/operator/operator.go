@@ -105,10 +105,10 @@ func Run(ctx context.Context, opts Options) error {
 		if podName == "" {
 			podName, _ = os.Hostname()
 		}
+		wopts := workload.Options{Config: opts.Config, Namespace: opts.Namespace, PodName: podName, InProcess: true}
 		r.InProcess = &akoconfig.InProcessWorkload{
-			Run:     workload.Run,
-			Options: workload.Options{Config: opts.Config, Namespace: opts.Namespace, PodName: podName, InProcess: true},
-			Log:     ctrl.Log.WithName("workload"),
+			Run: func(ctx context.Context) error { return workload.Run(ctx, wopts) },
+			Log: ctrl.Log.WithName("workload"),
 		}
 		if err := mgr.Add(r.InProcess); err != nil {
 			return fmt.Errorf("adding the in-process workload: %w", err)
