@@ -100,3 +100,10 @@ func Outcome(err error) (reconcile.Result, error) {
 func Rejected(err error) bool {
 	return err != nil && avi.ClassOf(err).Requeue() == avi.RequeueNever
 }
+
+// WithLog returns a copy of the environment that logs through l.
+func (e *Env) WithLog(l logr.Logger) *Env {
+	c := *e
+	c.Log = l
+	return &c
+}
