@@ -1,10 +1,12 @@
 // Command scorecard-ako-ready is a custom scorecard test: it creates the bundle's sample
 // AKOConfig (the CSV's alm-examples) in the test namespace and passes when the operator
-// reports it Ready (status.state Ready and condition Available=True) in time. Like every
+// reports it Ready in time: status.state Ready and no Degraded=True condition, plus, with
+// -available, condition Available=True (the AKO pods run, which needs a reachable Avi
+// Controller). Like every
 // scorecard test it reads the bundle at /bundle and prints exactly one v1alpha3
 // TestStatus JSON document to stdout; the state, not the exit code, is the verdict.
 //
-//	scorecard-ako-ready ako-ready [-bundle /bundle] [-timeout 2m] [-keep]
+//	scorecard-ako-ready ako-ready [-bundle /bundle] [-timeout 2m] [-available] [-keep]
 //
 // The cluster comes from the pod's service account or $KUBECONFIG; the namespace from
 // $SCORECARD_NAMESPACE (set by scorecard), else the sample's own.
@@ -37,6 +39,7 @@ func main() {
 	bundleDir := fs.String("bundle", "/bundle", "bundle directory")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long the AKOConfig may take to become Ready")
 	keep := fs.Bool("keep", false, "leave the AKOConfig in place afterwards")
+	needAvailable := fs.Bool("available", false, "also require condition Available=True (AKO pods running)")
 	fs.SetOutput(os.Stderr)
 
 	var name string
@@ -52,7 +55,7 @@ func main() {
 		r.State, r.Errors = scapi.FailState, []string{fmt.Sprintf("unknown test %q; this image runs %q", name, testName)}
 	default:
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout+30*time.Second)
-		r = runReady(ctx, *bundleDir, *timeout, *keep)
+		r = runReady(ctx, *bundleDir, *timeout, *keep, *needAvailable)
 		cancel()
 	}
 	out, _ := json.MarshalIndent(scapi.TestStatus{Results: []scapi.TestResult{r}}, "", "  ")
@@ -64,7 +67,7 @@ type logf struct{ b strings.Builder }
 
 func (l *logf) printf(format string, a ...any) { fmt.Fprintf(&l.b, format+"\n", a...) }
 
-func runReady(ctx context.Context, bundleDir string, timeout time.Duration, keep bool) scapi.TestResult {
+func runReady(ctx context.Context, bundleDir string, timeout time.Duration, keep, needAvailable bool) scapi.TestResult {
 	var log logf
 	fail := func(state scapi.State, err error, suggestions ...string) scapi.TestResult {
 		if suggestions == nil {
@@ -117,7 +120,7 @@ func runReady(ctx context.Context, bundleDir string, timeout time.Duration, keep
 		cur.SetGroupVersionKind(sample.GroupVersionKind())
 		err := c.Get(ctx, key, cur)
 		if err == nil {
-			ready, summary := readiness(cur)
+			ready, summary := readiness(cur, needAvailable)
 			if summary != last {
 				log.printf("status: %s", summary)
 				last = summary
@@ -137,10 +140,10 @@ func runReady(ctx context.Context, bundleDir string, timeout time.Duration, keep
 }
 
 // readiness says whether the AKOConfig is Ready and summarises its status for the log.
-func readiness(cfg *unstructured.Unstructured) (bool, string) {
+func readiness(cfg *unstructured.Unstructured, needAvailable bool) (bool, string) {
 	state, _, _ := unstructured.NestedString(cfg.Object, "status", "state")
 	conds, _, _ := unstructured.NestedSlice(cfg.Object, "status", "conditions")
-	available := false
+	available, degraded := false, false
 	parts := []string{"state=" + state}
 	for _, c := range conds {
 		m, ok := c.(map[string]any)
@@ -152,11 +155,15 @@ func readiness(cfg *unstructured.Unstructured) (bool, string) {
 		reason, _ := m["reason"].(string)
 		msg, _ := m["message"].(string)
 		parts = append(parts, fmt.Sprintf("%s=%s (%s: %s)", t, s, reason, msg))
-		if t == "Available" && s == "True" {
+		switch {
+		case t == "Available" && s == "True":
 			available = true
+		case t == "Degraded" && s == "True":
+			degraded = true
 		}
 	}
-	return state == "Ready" && available, strings.Join(parts, "; ")
+	ready := state == "Ready" && !degraded && (available || !needAvailable)
+	return ready, strings.Join(parts, "; ")
 }
 
 // sampleAKOConfig is the first AKOConfig in the CSV's alm-examples.

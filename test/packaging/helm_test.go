@@ -125,3 +125,8 @@ func renderChart(t *testing.T, extra ...string) rendered {
 	}
 	return parseManifests(t, out)
 }
+
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

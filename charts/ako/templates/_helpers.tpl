@@ -60,8 +60,10 @@ the restart checksum both read it.
 {{- $_ := set $d "nsSyncLabelKey" (toString $a.namespaceSelector.labelKey) -}}
 {{- $_ := set $d "nsSyncLabelValue" (toString $a.namespaceSelector.labelValue) -}}
 {{- $_ := set $d "serviceType" (toString $l7.serviceType) -}}
-{{- $_ := set $d "nodeKey" (toString .Values.nodePortSelector.key) -}}
-{{- $_ := set $d "nodeValue" (toString .Values.nodePortSelector.value) -}}
+{{- /* The node label filter only means something for NodePort. */ -}}
+{{- $nodePort := eq (toString $l7.serviceType) "NodePort" -}}
+{{- $_ := set $d "nodeKey" (ternary (toString .Values.nodePortSelector.key) "" $nodePort) -}}
+{{- $_ := set $d "nodeValue" (ternary (toString .Values.nodePortSelector.value) "" $nodePort) -}}
 {{- $_ := set $d "serviceEngineGroupName" (toString $c.serviceEngineGroupName) -}}
 {{- $_ := set $d "bgpPeerLabels" (include "ako.jsonList" $n.bgpPeerLabels) -}}
 {{- $_ := set $d "nodeNetworkList" (include "ako.jsonList" $n.nodeNetworkList) -}}
