@@ -23,8 +23,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/operator-framework/api/pkg/manifests"
 	scapi "github.com/operator-framework/api/pkg/apis/scorecard/v1alpha3"
+	"github.com/operator-framework/api/pkg/manifests"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"

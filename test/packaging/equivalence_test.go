@@ -288,4 +288,3 @@ func sameJSON(t *testing.T, what string, chart, operator any) {
 		t.Errorf("%s differs\n chart:    %s\n operator: %s", what, g, w)
 	}
 }
-
