@@ -73,7 +73,8 @@ bench: tools ## Benchmarks (numbers for the closing notes)
 ##@ Packaging
 
 .PHONY: bundle
-bundle: manifests $(KUSTOMIZE) $(OPERATOR_SDK) ## Generate bundle/ and bundle.Dockerfile from config/ (same input, same bytes)
+bundle: manifests $(KUSTOMIZE) $(OPERATOR_SDK) ## Generate bundle/, bundle.Dockerfile and the chart's CRDs from config/ (same input, same bytes)
+	cp config/crd/bases/*.yaml charts/ako/crds/
 	$(OPERATOR_SDK) generate kustomize manifests -q --apis-dir api --package $(BUNDLE_PACKAGE)
 	$(KUSTOMIZE) build config/manifests | $(OPERATOR_SDK) generate bundle -q --overwrite \
 	  --version $(VERSION) --package $(BUNDLE_PACKAGE) --channels $(BUNDLE_CHANNEL) --default-channel $(BUNDLE_CHANNEL)
@@ -93,9 +94,32 @@ helm-lint: $(HELM) ## helm lint --strict charts/ako
 
 ##@ Run
 
+# make run                  the local stack (docs/local-stack.md): etcd + kube-apiserver from bin/,
+#                           the Avi simulator, the operator with the in-process AKO workload, the
+#                           demo application, and a live view. Ctrl-C stops all of it.
+# make run KEEP=1           resume from the previous run's state in .local/ (default: start clean)
+# make run KUBECONFIG=F     run the operator locally against that cluster (only when given on the
+#                           make command line, so an exported KUBECONFIG never targets a cluster by
+#                           accident); AVI_CONTROLLER, AVI_USERNAME, AVI_PASSWORD name a real
+#                           Controller (avi-secret and controllerIP), AKO_IMAGE the workload image.
+KEEP           ?=
+AVI_SIM_ADDR   ?= 127.0.0.1:0
+AKOCONFIG      ?=
+AKO_IMAGE      ?=
+RUN_KUBECONFIG := $(if $(filter command line,$(origin KUBECONFIG)),$(KUBECONFIG))
+
 .PHONY: run
-run: build ## Run the operator against the current kubeconfig
-	$(BIN)/ako-operator --namespace $${NAMESPACE:-avi-system}
+run: ## Run the local stack; KEEP=1 resumes; KUBECONFIG=... runs the operator against a real cluster
+ifeq ($(RUN_KUBECONFIG),)
+	@hack/tools/build.sh etcd kube-apiserver kubectl
+endif
+	@echo ">> building bin/ako-local (the first build compiles the Kubernetes libraries: a few minutes)"
+	@go build $(if $(wildcard $(BIN)/ako-local),,-v) -o $(BIN)/ako-local ./cmd/ako-local
+	@$(BIN)/ako-local --repo "$(CURDIR)" --sim-addr "$(AVI_SIM_ADDR)" \
+	  $(if $(filter 1 true yes,$(KEEP)),--keep) \
+	  $(if $(RUN_KUBECONFIG),--kubeconfig "$(RUN_KUBECONFIG)") \
+	  $(if $(AKOCONFIG),--akoconfig "$(AKOCONFIG)") \
+	  $(if $(AKO_IMAGE),--ako-image "$(AKO_IMAGE)")
 
 .PHONY: help
 help: ## This help

@@ -2,6 +2,7 @@ package packaging
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -315,5 +316,27 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The chart ships the CRDs 'make manifests' generates, unchanged ('make bundle' copies them).
+func TestChartCRDsAreTheGeneratedOnes(t *testing.T) {
+	generated, err := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "bases", "*.yaml"))
+	if err != nil || len(generated) == 0 {
+		t.Fatalf("no generated CRDs (%v)", err)
+	}
+	shipped, _ := filepath.Glob(filepath.Join(chartDir, "crds", "*.yaml"))
+	if len(shipped) != len(generated) {
+		t.Errorf("chart ships %d CRDs, config/crd/bases has %d: run 'make bundle'", len(shipped), len(generated))
+	}
+	for _, g := range generated {
+		want, err := readFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFile(filepath.Join(chartDir, "crds", filepath.Base(g)))
+		if err != nil || got != want {
+			t.Errorf("charts/ako/crds/%s is missing or stale (%v): run 'make bundle'", filepath.Base(g), err)
+		}
 	}
 }
