@@ -355,7 +355,7 @@ func BuildL4(in L4Input) L4Build {
 	}
 	for _, l := range listeners {
 		svc := &models.Service{Port: ptrTo(uint32(l.port)), PortRangeEnd: ptrTo(uint32(l.port))}
-		if p := listenerNetworkProfile(l.protocol); p != base {
+		if p := listenerNetworkProfile(l.protocol); p != "" && p != base {
 			svc.OverrideNetworkProfileRef = ptrTo(RefByName(KindNetworkProfile, p))
 		}
 		vs.Services = append(vs.Services, svc)

@@ -198,9 +198,14 @@ func TestBuildL4NetworkProfiles(t *testing.T) {
 				t.Errorf("base %s, want %s", *vs.NetworkProfileRef, tc.base)
 			}
 			for i, want := range tc.overrides {
-				got := ""
-				if vs.Services[i].OverrideNetworkProfileRef != nil {
-					got = strings.TrimPrefix(*vs.Services[i].OverrideNetworkProfileRef, "/api/networkprofile?name=")
+				got := "<none>"
+				if ref := vs.Services[i].OverrideNetworkProfileRef; ref != nil {
+					got = *ref
+				}
+				if want == "" {
+					want = "<none>"
+				} else {
+					want = RefByName(KindNetworkProfile, want)
 				}
 				if got != want {
 					t.Errorf("listener %d override %q, want %q", i, got, want)
