@@ -174,9 +174,7 @@ func (r *reconciler) Reconcile(ctx context.Context, k Key) (reconcile.Result, er
 		}
 		return vstree.Outcome(err)
 	}
-	if n := res.Writes(); n > 0 {
-		log.V(1).Info("synced", "writes", n)
-	}
+	log.V(1).Info("reconciled", "objects", len(st.build.Tree.Objects), "writes", res.Writes())
 
 	for _, svc := range st.unserved {
 		if cleared, err := env.Status.ClearService(ctx, svc); err != nil {

@@ -195,7 +195,6 @@ func (b *logBuffer) contains(parts ...string) bool {
 	return false
 }
 
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

@@ -5,5 +5,5 @@ import (
 	"strings"
 )
 
-func itoa(i int) string       { return strconv.Itoa(i) }
+func itoa(i int) string      { return strconv.Itoa(i) }
 func join(s []string) string { return strings.Join(s, ", ") }
