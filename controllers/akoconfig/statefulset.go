@@ -23,7 +23,8 @@ const (
 	logVolumeName   = "ako-pv-storage"
 	istioVolumeName = "istio-certs"
 	istioCertsPath  = "/etc/istio-output-certs/"
-	statusPath      = "/api/status"
+	statusPath      = "/api/status" // liveness: the process answers
+	readyPath       = "/readyz"     // readiness: settings valid and the Controller reachable
 )
 
 // managedPodAnnotations are the pod template annotations the operator sets or removes;
@@ -77,8 +78,8 @@ func DesiredStatefulSet(cfg *v1beta1.AKOConfig, namespace, restartChecksum strin
 		ImagePullPolicy:          pullPolicy,
 		Env:                      desiredEnv(cfg, namespace),
 		Resources:                desiredResources(s.Resources),
-		LivenessProbe:            statusProbe(port, 5, 10),
-		ReadinessProbe:           statusProbe(port, 5, 10),
+		LivenessProbe:            httpProbe(statusPath, port, 5, 10),
+		ReadinessProbe:           httpProbe(readyPath, port, 5, 10),
 		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
 		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 		SecurityContext: &corev1.SecurityContext{
@@ -195,10 +196,10 @@ func desiredResources(r v1beta1.Resources) corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{Limits: list(r.Limits), Requests: list(r.Requests)}
 }
 
-func statusProbe(port int, initialDelay, period int32) *corev1.Probe {
+func httpProbe(path string, port int, initialDelay, period int32) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-			Path: statusPath, Port: intstr.FromInt32(int32(port)), Scheme: corev1.URISchemeHTTP,
+			Path: path, Port: intstr.FromInt32(int32(port)), Scheme: corev1.URISchemeHTTP,
 		}},
 		InitialDelaySeconds: initialDelay,
 		PeriodSeconds:       period,

@@ -44,9 +44,9 @@ func TestDesiredStatefulSet(t *testing.T) {
 			if c.Resources.Limits.Cpu().Cmp(resource.MustParse("350m")) != 0 || c.Resources.Requests.Memory().Cmp(resource.MustParse("300Mi")) != 0 {
 				t.Errorf("resources %v", c.Resources)
 			}
-			for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe} {
-				if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/api/status" || p.HTTPGet.Port.IntValue() != 8080 {
-					t.Errorf("probe %+v", p)
+			for path, p := range map[string]*corev1.Probe{"/api/status": c.LivenessProbe, "/readyz": c.ReadinessProbe} {
+				if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != path || p.HTTPGet.Port.IntValue() != 8080 {
+					t.Errorf("probe %+v, want %s on 8080", p, path)
 				}
 			}
 			if len(c.Ports) != 0 || len(sts.Spec.Template.Spec.Volumes) != 0 {

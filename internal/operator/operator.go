@@ -50,6 +50,9 @@ type Options struct {
 	AKOImage string
 	// CleanupTimeout bounds the wait for AKO's Avi cleanup on deletion (default 5m).
 	CleanupTimeout time.Duration
+	// WorkloadAPIAddress overrides the in-process workload's HTTP API address (default
+	// ":<apiServerPort>"); tests and the local stack use "127.0.0.1:0".
+	WorkloadAPIAddress string
 }
 
 // Run runs the operator until ctx ends.
@@ -105,7 +108,8 @@ func Run(ctx context.Context, opts Options) error {
 		if podName == "" {
 			podName, _ = os.Hostname()
 		}
-		wopts := workload.Options{Config: opts.Config, Namespace: opts.Namespace, PodName: podName, InProcess: true}
+		wopts := workload.Options{Config: opts.Config, Namespace: opts.Namespace, PodName: podName, InProcess: true,
+			APIAddress: opts.WorkloadAPIAddress}
 		r.InProcess = &akoconfig.InProcessWorkload{
 			Run: func(ctx context.Context) error { return workload.Run(ctx, wopts) },
 			Log: ctrl.Log.WithName("workload"),
