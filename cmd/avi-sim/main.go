@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -28,13 +29,16 @@ import (
 
 func main() {
 	logger := stdr.New(log.New(os.Stderr, "", log.LstdFlags))
-	if err := run(logger, os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, logger, os.Args[1:], os.Stdout, nil); err != nil {
 		logger.Error(err, "avi-sim failed")
 		os.Exit(1)
 	}
 }
 
-func run(logger logr.Logger, args []string) error {
+// run serves until ctx ends; ready, if set, learns the listening address.
+func run(ctx context.Context, logger logr.Logger, args []string, out io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("avi-sim", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8443", "listen address")
 	user := fs.String("username", "admin", "controller user name")
@@ -95,23 +99,24 @@ func run(logger logr.Logger, args []string) error {
 		ErrorLog:          log.New(os.Stderr, "http: ", log.LstdFlags),
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 
-	fmt.Printf("avi-sim %s listening on https://%s\n", *version, ln.Addr())
-	fmt.Printf("  username: %s\n", *user)
+	fmt.Fprintf(out, "avi-sim %s listening on https://%s\n", *version, ln.Addr())
+	fmt.Fprintf(out, "  username: %s\n", *user)
 	if generated {
-		fmt.Printf("  password: %s (generated; pass --password to choose one)\n", *password)
+		fmt.Fprintf(out, "  password: %s (generated; pass --password to choose one)\n", *password)
 	} else {
-		fmt.Printf("  password: as given by --password / $AVI_SIM_PASSWORD\n")
+		fmt.Fprintf(out, "  password: as given by --password / $AVI_SIM_PASSWORD\n")
 	}
-	fmt.Printf("  control API: https://%s/_sim/\n", ln.Addr())
+	fmt.Fprintf(out, "  control API: https://%s/_sim/\n", ln.Addr())
 	if *stateFile != "" {
-		fmt.Printf("  state file: %s\n", *stateFile)
+		fmt.Fprintf(out, "  state file: %s\n", *stateFile)
 	}
 
+	if ready != nil {
+		ready(ln.Addr())
+	}
 	select {
 	case err := <-errc:
 		_ = sim.Close()

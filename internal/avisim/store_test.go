@@ -1,6 +1,7 @@
 package avisim_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -77,6 +78,7 @@ func TestCRUDEveryAKOType(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertCanonicalRefs(t, sim, got, true)
+		assertFitsModel(t, st.kind, got)
 		got["markers"] = []any{map[string]any{"key": "clustername", "values": []any{"c1"}}}
 		var updated map[string]any
 		if err := s.Put("api/"+st.kind+"/"+id, got, &updated); err != nil {
@@ -100,6 +102,34 @@ func TestCRUDEveryAKOType(t *testing.T) {
 		if err := s.Delete("api/" + kind + "/" + uuids[name]); err != nil {
 			t.Fatalf("delete %s: %v", name, err)
 		}
+	}
+}
+
+// models maps each type to its SDK struct, to check that GET output round-trips into it.
+var modelFor = map[string]func() any{
+	"virtualservice": func() any { return new(models.VirtualService) }, "vsvip": func() any { return new(models.VsVip) },
+	"pool": func() any { return new(models.Pool) }, "poolgroup": func() any { return new(models.PoolGroup) },
+	"httppolicyset": func() any { return new(models.HTTPPolicySet) }, "l4policyset": func() any { return new(models.L4PolicySet) },
+	"vsdatascriptset": func() any { return new(models.VSDataScriptSet) }, "stringgroup": func() any { return new(models.StringGroup) },
+	"sslkeyandcertificate": func() any { return new(models.SSLKeyAndCertificate) }, "pkiprofile": func() any { return new(models.PKIprofile) },
+	"applicationpersistenceprofile": func() any { return new(models.ApplicationPersistenceProfile) },
+}
+
+// assertFitsModel decodes a response strictly into the SDK model: every field the
+// simulator adds must be one the SDK knows (vh_child_vs_uuid is the documented exception).
+func assertFitsModel(t *testing.T, kind string, obj map[string]any) {
+	t.Helper()
+	cp := map[string]any{}
+	for k, v := range obj {
+		if k != "vh_child_vs_uuid" {
+			cp[k] = v
+		}
+	}
+	b, _ := json.Marshal(cp)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(modelFor[kind]()); err != nil {
+		t.Fatalf("%s GET output does not fit models: %v", kind, err)
 	}
 }
 
