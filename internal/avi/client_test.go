@@ -367,3 +367,24 @@ func TestSyncStaticRoutes(t *testing.T) {
 		t.Fatalf("after removing ours: %v", got)
 	}
 }
+
+func TestConnectWithAuthToken(t *testing.T) {
+	sim := avisimtest.Start(t, avisim.Options{})
+	c := mustConnect(t, simConfig(sim))
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := c.do(testCtx(t), "POST", "user-token", "api/user-token", "", map[string]any{"hours": "240"}, &tok); err != nil || tok.Token == "" {
+		t.Fatalf("token: %q %v", tok.Token, err)
+	}
+	cfg := simConfig(sim)
+	cfg.Password, cfg.AuthToken = "", tok.Token
+	tc := mustConnect(t, cfg)
+	if err := tc.CheckTenant(testCtx(t), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	cfg.AuthToken = "not-a-token"
+	if _, err := Connect(testCtx(t), cfg); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("bad token: %v", err)
+	}
+}

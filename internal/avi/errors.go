@@ -95,15 +95,21 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", e.Verb, e.Path)
+	if e.Verb != "" || e.Path != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Verb, e.Path)
+	}
 	if e.Status != 0 {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+		fmt.Fprintf(&b, "HTTP %d: ", e.Status)
 	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
+	b.WriteString(e.Message)
 	fmt.Fprintf(&b, " (%s)", e.Class)
 	return b.String()
+}
+
+// Permanent marks err, which did not come from the Controller (an invalid desired
+// object, say), as one that retrying cannot fix.
+func Permanent(err error) error {
+	return &Error{Class: ClassPermanent, Message: err.Error(), Err: err}
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -146,10 +146,10 @@ func (e *Engine) Apply(ctx context.Context, tree model.Tree) (Result, error) {
 	for i, o := range tree.Objects {
 		id, err := idOf(o)
 		if err != nil {
-			return res, fmt.Errorf("tree %s: %w", tree.Key, err)
+			return res, avi.Permanent(fmt.Errorf("tree %s: %w", tree.Key, err))
 		}
 		if want[id] {
-			return res, fmt.Errorf("tree %s: %s is listed twice", tree.Key, id)
+			return res, avi.Permanent(fmt.Errorf("tree %s: %s is listed twice", tree.Key, id))
 		}
 		ids[i], want[id] = id, true
 	}
@@ -217,7 +217,7 @@ const ensureAttempts = 4
 func (e *Engine) ensure(ctx context.Context, id ID, o model.Object) (*Change, error) {
 	desired, sum, err := desiredBody(o)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", id, err)
+		return nil, avi.Permanent(err)
 	}
 	l := e.lockFor(id)
 	l.Lock()

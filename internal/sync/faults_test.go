@@ -173,3 +173,24 @@ func TestPermanentErrorNamesTheObject(t *testing.T) {
 		t.Fatal("the VS was created although its pool failed")
 	}
 }
+
+func TestInvalidTreeIsPermanentAndWritesNothing(t *testing.T) {
+	sim, e := setup(t)
+	dup := l4Tree("web", 80)
+	dup.Objects = append(dup.Objects, dup.Objects[1])
+	unknown := l4Tree("web", 80)
+	unknown.Objects[0].Kind = "network"
+	unencodable := l4Tree("web", 80)
+	unencodable.Objects[1].Body = map[string]any{"name": make(chan int)}
+	sim.ResetRequests()
+	for _, tree := range []model.Tree{dup, unknown, unencodable} {
+		_, err := e.Apply(testCtx(t), tree)
+		if avi.ClassOf(err) != avi.ClassPermanent {
+			t.Fatalf("invalid tree: %v (class %s), want Permanent", err, avi.ClassOf(err))
+		}
+	}
+	if got := writes(sim); len(got) > 1 {
+		// The unencodable pool comes after the VsVip, which may be written first.
+		t.Fatalf("invalid trees wrote %v", got)
+	}
+}
