@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"github.com/akoproject/ako/controllers/route"
 	"github.com/akoproject/ako/controllers/service"
 	"github.com/akoproject/ako/controllers/staticroute"
 	"github.com/akoproject/ako/controllers/vstree"
@@ -12,5 +13,6 @@ func DefaultSources() []vstree.Source {
 	return []vstree.Source{
 		service.New(),
 		staticroute.New(),
+		route.New(), // does nothing unless route.openshift.io is served
 	}
 }
