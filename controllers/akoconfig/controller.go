@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -176,6 +177,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 	}
 
+	if cfg.Status.State == "" {
+		// First sight of this AKOConfig: say so before the work starts (upstream's Processing).
+		processing := withConditions(cfg, v1beta1.StateProcessing,
+			cond(v1beta1.ConditionProgressing, metav1.ConditionTrue, ReasonReconciling, "rendering the AKO objects"))
+		if err := r.updateStatus(ctx, cfg, processing); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+
 	secret, err := r.currentSecret(ctx)
 	if err != nil {
 		return reconcile.Result{}, err
@@ -307,6 +317,9 @@ func (r *Reconciler) deleteStatefulSet(ctx context.Context) error {
 	sts, err := r.currentStatefulSet(ctx)
 	if err != nil || sts == nil {
 		return err
+	}
+	if ref := controllerOf(sts.OwnerReferences); ref == nil || ref.Kind != "AKOConfig" {
+		return nil // not ours (e.g. installed by the Helm chart): leave it
 	}
 	if err := r.Client.Delete(ctx, sts); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting StatefulSet %s/%s: %w", r.Namespace, StatefulSetName, err)

@@ -25,6 +25,7 @@ const (
 	ReasonInProcess        = "InProcess"
 	ReasonWorkloadFailing  = "WorkloadFailing"
 	ReasonCleaningUp       = "CleaningUp"
+	ReasonReconciling      = "Reconciling"
 )
 
 // withConditions returns a status for cfg's generation with the given state and
