@@ -114,6 +114,7 @@ func run(ctx context.Context, logger logr.Logger, args []string, out io.Writer, 
 		fmt.Fprintf(out, "  state file: %s\n", *stateFile)
 	}
 
+	sim.SetRefHost(ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr())
 	}

@@ -66,6 +66,11 @@ func TestCertificates(t *testing.T) {
 	if _, err := c.PKIprofile.Create(&models.PKIprofile{Name: ptr("pki2"), CaCerts: []*models.SSLCertificate{{Certificate: ptr("nope")}}}); aviStatus(err) != 400 {
 		t.Fatalf("bad PKI CA: %v", err)
 	}
+	for _, r := range sim.Requests() {
+		if strings.Contains(r.Body, "PRIVATE KEY") {
+			t.Fatalf("a private key reached the request log: %s %s", r.Method, r.Path)
+		}
+	}
 	// A CA used by a leaf cannot go first.
 	if err := c.SSLKeyAndCertificate.Delete(*caObj.UUID); aviStatus(err) != 403 || !strings.Contains(err.Error(), "SSLKeyAndCertificate leaf") {
 		t.Fatalf("delete of a referenced CA: %v", err)

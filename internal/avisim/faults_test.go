@@ -149,9 +149,11 @@ func TestOutOfBandEdits(t *testing.T) {
 	if *got.CloudConfigCksum != "drifted" || *got.LastModified == *p.LastModified || len(got.HealthMonitorRefs) != 1 {
 		t.Fatalf("out-of-band edit not visible: %+v", got)
 	}
-	if obj, ok := sim.Object("pool", "p"); !ok || !strings.HasSuffix(obj["health_monitor_refs"].([]any)[0].(string), "#System-HTTP") {
+	obj, ok := sim.Object("pool", "p")
+	if !ok || !strings.HasSuffix(obj["health_monitor_refs"].([]any)[0].(string), "#System-HTTP") {
 		t.Fatalf("Object() = %v", obj)
 	}
+	assertCanonicalRefs(t, sim, obj, true) // same host as API answers
 	if err := sim.SetObject("pool", map[string]any{"name": "stray", "created_by": "ako-c1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -206,6 +206,12 @@ func TestVirtualServiceTreeIntegrity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A VH child must point at a VH parent.
+	_, err = c.VirtualService.Create(&models.VirtualService{Name: ptr("orphan"), Type: ptr("VS_TYPE_VH_CHILD"),
+		VhParentVsRef: ptr("/api/virtualservice/?name=child")})
+	if aviStatus(err) != 400 || !strings.Contains(err.Error(), "vh_parent_vs_ref") {
+		t.Fatalf("child of a child: %v", err)
+	}
 	var raw map[string]any
 	if err := c.AviSession.Get("api/virtualservice/"+*parent.UUID+"?include_name", &raw); err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ type Server struct {
 	clusterState string
 	ipamFull     bool // every VIP allocation fails as if the ranges were exhausted
 	seed         *Seed
+	host         string // see SetRefHost
 
 	auth   *sessions
 	faults *faultSet
@@ -231,7 +232,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Tenant: req.tenant, Version: r.Header.Get("X-Avi-Version"),
 	}
 	if p != "/login" { // never keep credentials
-		rec.Body = truncate(body, 4096)
+		rec.Body = truncate(redactBody(body), 4096)
 	}
 	defer func() {
 		rec.Status = sw.status
@@ -268,6 +269,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.route(sw, req)
+}
+
+// sensitiveFields never reach the request log.
+var sensitiveFields = map[string]bool{"key": true, "key_passphrase": true, "password": true, "token": true}
+
+// redactBody replaces sensitive top-level fields of a JSON body with "<sensitive>".
+func redactBody(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"key`)) && !bytes.Contains(body, []byte(`"password"`)) && !bytes.Contains(body, []byte(`"token"`)) {
+		return body
+	}
+	m, err := decodeJSONObject(body)
+	if err != nil {
+		return []byte("<unparsable body withheld: it may hold a secret>")
+	}
+	for k := range m {
+		if sensitiveFields[k] {
+			m[k] = redacted
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return out
 }
 
 func truncate(b []byte, n int) string {

@@ -16,13 +16,27 @@ func (s *Server) Objects(kind string) []map[string]any {
 	ord := s.st.index(kind).ordered
 	out := make([]map[string]any, 0, len(ord))
 	for _, o := range ord {
-		out = append(out, s.render(o, simHost, true))
+		out = append(out, s.render(o, s.refHost(), true))
 	}
 	return out
 }
 
-// simHost is the host used in refs produced outside an HTTP request.
-const simHost = "avi-sim"
+// SetRefHost sets the host used in the refs that Objects, Object and the /_sim/ API
+// produce outside an HTTP request, so they equal what API clients see (avisimtest sets
+// the test server's host:port). Default "avi-sim".
+func (s *Server) SetRefHost(host string) {
+	s.mu.Lock()
+	s.host = host
+	s.mu.Unlock()
+}
+
+// refHost is the host for out-of-request refs; the caller holds s.mu.
+func (s *Server) refHost() string {
+	if s.host == "" {
+		return "avi-sim"
+	}
+	return s.host
+}
 
 // Object returns the object of kind with that name, in any tenant.
 func (s *Server) Object(kind, name string) (map[string]any, bool) {
@@ -32,7 +46,7 @@ func (s *Server) Object(kind, name string) (map[string]any, bool) {
 	if o == nil {
 		return nil, false
 	}
-	return s.render(o, simHost, true), true
+	return s.render(o, s.refHost(), true), true
 }
 
 // SetObject creates the object, or edits the one with the same name (in the tenant of its

@@ -54,6 +54,7 @@ func Start(t testing.TB, opts avisim.Options) *Sim {
 	if err != nil {
 		t.Fatalf("avisimtest: %v", err)
 	}
+	srv.SetRefHost(u.Host)
 	version := opts.Version
 	if version == "" {
 		version = avisim.DefaultVersion
