@@ -340,3 +340,9 @@ func hasEvent(evs []corev1.Event, typ, reason, contains string) bool {
 	}
 	return false
 }
+
+func (b *logBuffer) reset() {
+	b.mu.Lock()
+	b.lines = nil
+	b.mu.Unlock()
+}
