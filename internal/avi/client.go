@@ -120,12 +120,18 @@ func (c *Client) Runtime() ClusterRuntime { return c.runtime }
 
 // Connect logs in, detects the version and checks that the Controller cluster is up. It
 // keeps trying, with exponential backoff, while the Controller is down, unreachable or not
-// yet up, and stops only when ctx ends or the credentials are refused (an error of class
+// yet up, and stops only when ctx ends, the configuration is unusable (no host, no
+// credentials, CA data that is not PEM) or the credentials are refused (an error of class
 // ClassInvalidCredentials, errors.Is ErrInvalidCredentials).
 func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Host == "" || cfg.Username == "" || (cfg.Password == "" && cfg.AuthToken == "") {
 		return nil, errors.New("avi: controller host, username and a password or auth token are required")
+	}
+	if len(cfg.CAData) > 0 {
+		if _, err := caPool(cfg.CAData); err != nil {
+			return nil, err
+		}
 	}
 	// The SDK calls flag.Parse() on the process's arguments when nobody has yet, which
 	// exits on flags it does not know (ours are pflag). Mark the flag set parsed instead.
@@ -233,10 +239,9 @@ func newSession(ctx context.Context, cfg Config) (*clients.AviClient, error) {
 		opts = append(opts, session.SetPassword(cfg.Password))
 	}
 	if len(cfg.CAData) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(cfg.CAData) {
-			return nil, &Error{Class: ClassPermanent, Verb: "POST", Path: "login",
-				Message: "certificateAuthorityData holds no PEM certificate"}
+		pool, err := caPool(cfg.CAData)
+		if err != nil {
+			return nil, err
 		}
 		opts = append(opts, session.SetTransport(&http.Transport{
 			Proxy:           http.ProxyFromEnvironment,
@@ -263,6 +268,16 @@ func newSession(ctx context.Context, cfg Config) (*clients.AviClient, error) {
 		}
 		return a.c, nil
 	}
+}
+
+// caPool parses the CA bundle that must sign the Controller's certificate.
+func caPool(pemData []byte) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, &Error{Class: ClassPermanent, Verb: http.MethodPost, Path: "login",
+			Message: "certificateAuthorityData holds no PEM certificate"}
+	}
+	return pool, nil
 }
 
 // detectVersion reads the Controller version from initial-data. The SDK's own helper

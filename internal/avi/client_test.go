@@ -2,7 +2,14 @@ package avi
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"net"
 	"net/http/httptest"
 	"net/netip"
@@ -387,4 +394,69 @@ func TestConnectWithAuthToken(t *testing.T) {
 	if _, err := Connect(testCtx(t), cfg); !errors.Is(err, ErrInvalidCredentials) {
 		t.Fatalf("bad token: %v", err)
 	}
+}
+
+// startTLSSim serves a simulator on its own httptest server so the test can read its
+// certificate.
+func startTLSSim(t *testing.T) (*httptest.Server, Config) {
+	t.Helper()
+	srv, err := avisim.New(avisim.Options{Username: "admin", Password: "ca-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewTLSServer(srv)
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return ts, Config{Host: strings.TrimPrefix(ts.URL, "https://"), Username: "admin", Password: "ca-secret",
+		Sessions: 2, RetryInitial: 20 * time.Millisecond, RetryMax: 50 * time.Millisecond}
+}
+
+func TestConnectVerifiesTheControllerCertificate(t *testing.T) {
+	ts, cfg := startTLSSim(t)
+	cfg.CAData = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	mustConnect(t, cfg)
+
+	// httptest signs every server with the same built-in certificate, so "another CA" is a
+	// freshly made one.
+	other := cfg
+	other.CAData = otherCA(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := Connect(ctx, other)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("a Controller certificate not signed by the CA was accepted: %v", err)
+	}
+	other.CAData = []byte("not PEM")
+	if _, err := Connect(testCtx(t), other); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("garbage CA data: %v", err)
+	}
+}
+
+func TestClusterRuntimeDetectsControllerRestart(t *testing.T) {
+	sim := avisimtest.Start(t, avisim.Options{})
+	c := mustConnect(t, simConfig(sim))
+	same, err := c.ClusterRuntime(testCtx(t))
+	if err != nil || same.Restarted(c.Runtime()) {
+		t.Fatalf("no restart yet: %+v vs %+v (%v)", same, c.Runtime(), err)
+	}
+	sim.RestartController()
+	after, err := c.ClusterRuntime(testCtx(t))
+	if err != nil || !after.Restarted(c.Runtime()) {
+		t.Fatalf("restart not detected: %+v vs %+v (%v)", after, c.Runtime(), err)
+	}
+}
+
+func otherCA(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "other CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
