@@ -24,6 +24,7 @@ import (
 //	POST   /_sim/cluster/restart         new leader up_since in /api/cluster/runtime
 //	PUT    /_sim/cluster/state           {"state":"CLUSTER_STARTING"}
 //	PUT    /_sim/ipam/exhausted          {"exhausted":true}
+//	PUT    /_sim/ipam/deferred           {"deferred":true}: POST answers omit new VIPs
 //	GET    /_sim/objects/<kind>[/<name>] dump one type or one object
 //	PUT    /_sim/objects/<kind>          out-of-band create/edit by name (SetObject)
 //	DELETE /_sim/objects/<kind>/<name>   out-of-band delete
@@ -102,6 +103,14 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, p string) 
 			return
 		}
 		s.SetIPAMExhausted(in.Exhausted)
+		ok()
+	case route == "PUT ipam" && len(segs) == 2 && segs[1] == "deferred":
+		var in struct{ Deferred bool }
+		if err := json.Unmarshal(body, &in); err != nil {
+			bad(err)
+			return
+		}
+		s.SetIPAMDeferred(in.Deferred)
 		ok()
 	case route == "GET objects" && len(segs) == 2:
 		if _, known := kinds[segs[1]]; !known {

@@ -27,6 +27,7 @@
 //	RestartController                             POST /_sim/cluster/restart
 //	SetClusterState                               PUT /_sim/cluster/state {"state":"..."}
 //	SetIPAMExhausted                              PUT /_sim/ipam/exhausted {"exhausted":true}
+//	SetIPAMDeferred                               PUT /_sim/ipam/deferred {"deferred":true}
 //	Objects/Object                                GET /_sim/objects/<kind>[/<name>]
 //	SetObject                                     PUT /_sim/objects/<kind>   (out-of-band create/edit)
 //	DeleteObject                                  DELETE /_sim/objects/<kind>/<name>

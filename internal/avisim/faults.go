@@ -2,6 +2,7 @@ package avisim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"sync"
@@ -15,6 +16,12 @@ type Fault struct {
 	Kind      string `json:"kind,omitempty"`       // object type ("pool") or endpoint ("login", "cluster", "initial-data")
 	Name      string `json:"name,omitempty"`       // object name: query name=, body name, or the name of the uuid in the path
 	PathRegex string `json:"path_regex,omitempty"` // regexp on the cleaned path, e.g. "^/api/vsvip/"
+	// QueryRegex is a regexp on the raw query string, e.g. "(^|&)page=2(&|$)" to fail one page.
+	QueryRegex string `json:"query_regex,omitempty"`
+	// Tenant matches the request tenant as sent (X-Avi-Tenant, tenant=, "*"); "" = any.
+	Tenant string `json:"tenant,omitempty"`
+	// Probability applies a matching rule only with this chance (0 or 1 = always).
+	Probability float64 `json:"probability,omitempty"`
 
 	After int `json:"after,omitempty"` // skip the first After matching requests
 	Count int `json:"count,omitempty"` // apply Count times, then retire (0 = forever)
@@ -28,7 +35,7 @@ type Fault struct {
 type faultRule struct {
 	ID string `json:"id"`
 	Fault
-	re      *regexp.Regexp
+	re, qre *regexp.Regexp
 	seen    int // matching requests so far
 	applied int
 }
@@ -41,7 +48,8 @@ type faultSet struct {
 
 func newFaultSet() *faultSet { return &faultSet{} }
 
-// AddFault installs a rule and returns its id. An invalid PathRegex matches nothing.
+// AddFault installs a rule and returns its id. A rule with an invalid regexp or
+// probability is not installed and the id is "" (the /_sim/ API answers 400 instead).
 func (s *Server) AddFault(f Fault) string {
 	id, _ := s.addFault(f)
 	return id
@@ -55,6 +63,16 @@ func (s *Server) addFault(f Fault) (string, error) {
 			return "", fmt.Errorf("path_regex: %w", err)
 		}
 		r.re = re
+	}
+	if f.QueryRegex != "" {
+		re, err := regexp.Compile(f.QueryRegex)
+		if err != nil {
+			return "", fmt.Errorf("query_regex: %w", err)
+		}
+		r.qre = re
+	}
+	if f.Probability < 0 || f.Probability > 1 {
+		return "", fmt.Errorf("probability: %v is not between 0 and 1", f.Probability)
 	}
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
@@ -95,7 +113,7 @@ func (s *Server) FaultRules() map[string]Fault {
 }
 
 // match returns the first rule that applies to the request, consuming one use of it.
-func (fs *faultSet) match(method, kind, path string, name func() string) *Fault {
+func (fs *faultSet) match(method, kind, path, query, tenant string, name func() string) *Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	nameVal, nameDone := "", false
@@ -103,7 +121,10 @@ func (fs *faultSet) match(method, kind, path string, name func() string) *Fault 
 		if r.Method != "" && r.Method != method || r.Kind != "" && r.Kind != kind {
 			continue
 		}
-		if r.re != nil && !r.re.MatchString(path) {
+		if r.re != nil && !r.re.MatchString(path) || r.qre != nil && !r.qre.MatchString(query) {
+			continue
+		}
+		if r.Tenant != "" && r.Tenant != tenant {
 			continue
 		}
 		if r.Name != "" {
@@ -116,6 +137,9 @@ func (fs *faultSet) match(method, kind, path string, name func() string) *Fault 
 		}
 		r.seen++
 		if r.seen <= r.After {
+			continue
+		}
+		if r.Probability > 0 && r.Probability < 1 && rand.Float64() >= r.Probability {
 			continue
 		}
 		r.applied++

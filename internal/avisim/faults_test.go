@@ -3,12 +3,14 @@ package avisim_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vmware/alb-sdk/go/models"
+	"github.com/vmware/alb-sdk/go/session"
 
 	"github.com/akoproject/ako/internal/avisim"
 	"github.com/akoproject/ako/internal/avisim/avisimtest"
@@ -242,5 +244,46 @@ func TestControlAPI(t *testing.T) {
 	raw.login()
 	if code, _, _ := raw.do("GET", "/api/_sim/faults", "", nil); code != 404 {
 		t.Fatalf("/api/_sim answered %d", code)
+	}
+}
+
+func TestFaultMatchersAndDeferredIPAM(t *testing.T) {
+	sim := avisimtest.Start(t, avisim.Options{})
+	c := sim.Client(t)
+	for i := 0; i < 30; i++ {
+		if _, err := c.Pool.Create(&models.Pool{Name: ptr(fmt.Sprintf("p%02d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Fail only page 2 of a paged query, as AKO's upstream tests do.
+	sim.AddFault(avisim.Fault{Method: "GET", Kind: "pool", QueryRegex: `(^|&)page=2(&|$)`, Status: 500})
+	if _, err := c.AviSession.GetCollectionRaw("api/pool?page_size=20"); err != nil {
+		t.Fatalf("page 1: %v", err)
+	}
+	if _, err := c.AviSession.GetCollectionRaw("api/pool?page_size=20&page=2"); aviStatus(err) != 500 {
+		t.Fatalf("page 2: %v", err)
+	}
+	sim.ClearFaults()
+	// Tenant matcher: only calls made with X-Avi-Tenant: * fail.
+	sim.AddFault(avisim.Fault{Tenant: "*", Status: 403, Body: `{"error":"Configuration is disallowed during upgrade"}`})
+	if _, err := c.Pool.GetAll(); err != nil {
+		t.Fatalf("admin tenant call matched a * rule: %v", err)
+	}
+	if _, err := c.Pool.GetAll(session.SetOptTenant("*")); aviStatus(err) != 403 || !strings.Contains(err.Error(), "upgrade") {
+		t.Fatalf("* tenant call: %v", err)
+	}
+	sim.ClearFaults()
+	if id := sim.AddFault(avisim.Fault{Probability: 2}); id != "" {
+		t.Fatalf("a rule with probability 2 was installed as %s", id)
+	}
+	// Asynchronous IPAM: the POST answer has no address, the next GET has it.
+	sim.SetIPAMDeferred(true)
+	v, err := c.VsVip.Create(&models.VsVip{Name: ptr("v"), Vip: []*models.Vip{{VipID: ptr("0"), AutoAllocateIP: ptr(true)}}})
+	if err != nil || v.Vip[0].IPAddress != nil {
+		t.Fatalf("deferred POST answer: %+v %v", v, err)
+	}
+	got, err := c.VsVip.Get(*v.UUID)
+	if err != nil || got.Vip[0].IPAddress == nil || *got.Vip[0].IPAddress.Addr != "10.10.10.100" {
+		t.Fatalf("GET after deferred allocation: %+v %v", got, err)
 	}
 }

@@ -350,3 +350,14 @@ func defaultVipIDs(body map[string]any) {
 		}
 	}
 }
+
+// hideAllocatedAddresses drops auto-allocated addresses from a vsvip answer, as a
+// controller whose IPAM allocates asynchronously would; a later GET shows them.
+func hideAllocatedAddresses(out map[string]any) {
+	vips, _ := out["vip"].([]any)
+	for _, v := range vips {
+		if vm, ok := v.(map[string]any); ok && vm["avi_allocated_vip"] == true {
+			delete(vm, "ip_address")
+		}
+	}
+}

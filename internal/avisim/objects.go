@@ -261,6 +261,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, req *request) {
 		return
 	}
 	out := s.render(obj, req.host, true)
+	if req.kind == "vsvip" && s.ipamDeferred {
+		hideAllocatedAddresses(out)
+	}
 	s.mu.Unlock()
 	s.dirty()
 	w.Header().Set("Location", out["url"].(string))

@@ -45,6 +45,7 @@ type Server struct {
 	upSince      time.Time
 	clusterState string
 	ipamFull     bool // every VIP allocation fails as if the ranges were exhausted
+	ipamDeferred bool // POST answers omit newly allocated VIP addresses (asynchronous IPAM)
 	seed         *Seed
 	host         string // see SetRefHost
 
@@ -116,6 +117,7 @@ func (s *Server) resetState() error {
 	s.upSince = time.Now().UTC().Truncate(time.Second)
 	s.clusterState = "CLUSTER_UP_NO_HA"
 	s.ipamFull = false
+	s.ipamDeferred = false
 	return s.applySeedLocked(s.seed)
 }
 
@@ -240,7 +242,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.add(rec, strings.HasPrefix(p, "/api/"))
 	}()
 
-	if f := s.faults.match(r.Method, req.kind, p, func() string { return s.requestObjectName(req) }); f != nil {
+	if f := s.faults.match(r.Method, req.kind, p, r.URL.RawQuery, req.tenant, func() string { return s.requestObjectName(req) }); f != nil {
 		if f.Latency > 0 {
 			select {
 			case <-time.After(f.Latency):

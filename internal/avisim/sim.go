@@ -129,6 +129,14 @@ func (s *Server) SetIPAMExhausted(full bool) {
 	s.mu.Unlock()
 }
 
+// SetIPAMDeferred makes VsVip POST answers leave out the addresses they allocated, as with
+// an asynchronous IPAM; the addresses are allocated and show up on the next GET.
+func (s *Server) SetIPAMDeferred(deferred bool) {
+	s.mu.Lock()
+	s.ipamDeferred = deferred
+	s.mu.Unlock()
+}
+
 // State is the persisted form of the simulator (also the snapshot format).
 type State struct {
 	Objects             []StateObject  `json:"objects"` // creation order; refs hold uuids
