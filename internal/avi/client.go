@@ -139,6 +139,13 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		_ = flag.CommandLine.Parse([]string{})
 	}
 	delay := cfg.RetryInitial
+	var lastErr error
+	gaveUp := func() error {
+		if lastErr == nil {
+			return fmt.Errorf("connecting to the Avi Controller %s: %w", cfg.Host, ctx.Err())
+		}
+		return fmt.Errorf("connecting to the Avi Controller %s: %w (last error: %v)", cfg.Host, ctx.Err(), lastErr)
+	}
 	for attempt := 1; ; attempt++ {
 		c, err := dial(ctx, cfg)
 		if err == nil {
@@ -147,16 +154,17 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return c, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("connecting to the Avi Controller %s: %w", cfg.Host, ctx.Err())
+			return nil, gaveUp()
 		}
 		if ClassOf(err) == ClassInvalidCredentials {
 			return nil, fmt.Errorf("connecting to the Avi Controller %s as %q: %w", cfg.Host, cfg.Username, err)
 		}
+		lastErr = err
 		cfg.Log.Info("Avi Controller not reachable yet, retrying", "host", cfg.Host, "attempt", attempt,
 			"retryIn", delay.String(), "error", err.Error())
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("connecting to the Avi Controller %s: %w (last error: %v)", cfg.Host, ctx.Err(), err)
+			return nil, gaveUp()
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, cfg.RetryMax)

@@ -419,7 +419,7 @@ func TestConnectVerifiesTheControllerCertificate(t *testing.T) {
 	// freshly made one.
 	other := cfg
 	other.CAData = otherCA(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	_, err := Connect(ctx, other)
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
