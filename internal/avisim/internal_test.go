@@ -86,3 +86,16 @@ func TestNextURLKeepsFilters(t *testing.T) {
 func numberOf(s string) json.Number { return json.Number(s) }
 
 func newTestRequest(u *url.URL) *http.Request { return &http.Request{Method: "GET", URL: u} }
+
+func TestRefTargetKind(t *testing.T) {
+	for field, want := range map[string]string{
+		"pool_ref": "pool", "members.pool_ref": "pool", "pool_group_refs": "poolgroup",
+		"http_policies.http_policy_set_ref": "httppolicyset", "ssl_key_and_certificate_refs": "sslkeyandcertificate",
+		"vrf_ref": "vrfcontext", "vh_parent_vs_ref": "virtualservice", "health_monitor_refs": "healthmonitor",
+		"tenant_ref": "tenant", "autoscale_launch_config_ref": "", "protocol_parser_refs": "protocolparser",
+	} {
+		if got := refTargetKind(field); got != want {
+			t.Errorf("refTargetKind(%q) = %q, want %q", field, got, want)
+		}
+	}
+}

@@ -69,6 +69,9 @@ func (s *Server) resolveRef(field, ref string, scope writeScope) (string, *apiEr
 		return "", errorf(http.StatusBadRequest, "%s: invalid reference %q", field, ref)
 	}
 	info, known := kinds[spec.kind]
+	if want := refTargetKind(field); want != "" && known && want != spec.kind {
+		return "", errorf(http.StatusBadRequest, "%s: expected a reference to %s, got one to %s", field, kinds[want].model, info.model)
+	}
 	notFound := func() *apiError {
 		model := spec.kind
 		if known {
@@ -248,4 +251,30 @@ func (rd renderer) value(v any, refKey bool) any {
 	default:
 		return v
 	}
+}
+
+// refFieldKinds names the target type of ref fields whose name does not spell it.
+var refFieldKinds = map[string]string{
+	"vrf_ref": "vrfcontext", "se_group_ref": "serviceenginegroup", "vh_parent_vs_ref": "virtualservice",
+	"ca_ref": "sslkeyandcertificate", "nw_ref": "network", "mgmt_network_ref": "network",
+	"ipam_provider_ref": "ipamdnsproviderprofile", "dns_provider_ref": "ipamdnsproviderprofile",
+	"service_pool_group_ref": "poolgroup", "override_network_profile_ref": "networkprofile",
+	"ssl_key_and_certificate_ref": "sslkeyandcertificate",
+}
+
+// refTargetKind is the type a ref field must point at ("" when unknown): the explicit
+// table, else the field name without "_ref(s)" and underscores when that is a known type
+// (pool_group_ref -> poolgroup, health_monitor_refs -> healthmonitor).
+func refTargetKind(field string) string {
+	if i := strings.LastIndexByte(field, '.'); i >= 0 {
+		field = field[i+1:]
+	}
+	if k, ok := refFieldKinds[field]; ok {
+		return k
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(field, "_refs"), "_ref")
+	if k := strings.ReplaceAll(base, "_", ""); kinds[k].model != "" {
+		return k
+	}
+	return ""
 }

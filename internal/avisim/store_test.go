@@ -307,6 +307,7 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{"virtualservice", `{"name":"v","services":[{"port":-1}]}`, "services[0].port: expected a non-negative integer"},
 		{"pool", `{"name":"p","health_monitor_refs":["/api/healthmonitor/?name=nope"]}`, "HealthMonitor object not found!"},
 		{"poolgroup", `{"name":"pg","members":[{"pool_ref":"/api/pool?name=nope"}]}`, "Pool object not found!"},
+		{"pool", `{"name":"p","vrf_ref":"/api/cloud/?name=Default-Cloud"}`, "vrf_ref: expected a reference to VrfContext"},
 	}
 	for _, tc := range cases {
 		var body map[string]any
