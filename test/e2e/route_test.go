@@ -510,6 +510,82 @@ func TestRoutesOnOpenShift(t *testing.T) {
 		}
 	})
 
+	t.Run("Events", func(t *testing.T) {
+		e := e.sub(t)
+		e.eventually("Synced and InvalidConfiguration Events", func() error {
+			if evs := events(t, e.ns, "Route", "insecure"); !hasEvent(evs, corev1.EventTypeNormal, "Synced", "Added virtualservice "+shardOf("insecure.avi.internal", 8)+" for insecure.avi.internal") {
+				return fmt.Errorf("no Synced Event on Route insecure: %+v", evs)
+			}
+			if evs := events(t, e.ns, "Route", "badcert"); !hasEvent(evs, corev1.EventTypeWarning, "InvalidConfiguration", "spec.tls.key does not match") {
+				return fmt.Errorf("no Warning Event on Route badcert: %+v", evs)
+			}
+			return nil
+		})
+	})
+
+	t.Run("EndpointSlice change reaches the pool", func(t *testing.T) {
+		e := e.sub(t)
+		var slice discoveryv1.EndpointSlice
+		must(t, e.kube.Get(e.ctx, types.NamespacedName{Namespace: e.ns, Name: "web-1"}, &slice))
+		ready := true
+		slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{Addresses: []string{"10.1.0.9"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}})
+		must(t, e.kube.Update(e.ctx, &slice))
+		for _, pool := range []string{e.prefix + "insecure.avi.internal-" + e.ns + "-insecure-web", e.prefix + e.ns + "-edge.avi.internal_app-edge-web"} {
+			e.eventually("pool "+pool+" has the new endpoint", func() error {
+				var p models.Pool
+				if err := e.mustAvi("pool", pool, &p); err != nil {
+					return err
+				}
+				for _, srv := range p.Servers {
+					if *srv.IP.Addr == "10.1.0.9" {
+						return nil
+					}
+				}
+				return fmt.Errorf("servers = %d, no 10.1.0.9", len(p.Servers))
+			})
+		}
+	})
+
+	t.Run("default certificate change reaches every host using it", func(t *testing.T) {
+		e := e.sub(t)
+		fresh := routeNewPEM(t, "default-2")
+		var sec corev1.Secret
+		must(t, e.kube.Get(e.ctx, types.NamespacedName{Namespace: e.akoNS, Name: model.DefaultCertSecretName}, &sec))
+		sec.Data["tls.crt"], sec.Data["tls.key"] = []byte(fresh.cert), []byte(fresh.key)
+		must(t, e.kube.Update(e.ctx, &sec))
+		e.eventually("router-certs-default updated on the Controller", func() error {
+			var cert models.SSLKeyAndCertificate
+			if err := e.mustAvi("sslkeyandcertificate", e.prefix+"router-certs-default", &cert); err != nil {
+				return err
+			}
+			if cert.Certificate == nil || cert.Certificate.Certificate == nil || strings.TrimSpace(*cert.Certificate.Certificate) != strings.TrimSpace(fresh.cert) {
+				return fmt.Errorf("certificate not replaced yet")
+			}
+			return nil
+		})
+	})
+
+	t.Run("Route leaving scope loses AKO status and objects", func(t *testing.T) {
+		e := e.sub(t)
+		leaving := e.namespace("leaving")
+		e.backend(leaving, "web", "10.3.0.1")
+		e.route(leaving, "r", "leaving.avi.internal", "", "web", nil)
+		e.waitAdmitted(leaving, "r", "leaving.avi.internal")
+		var ns corev1.Namespace
+		must(t, e.kube.Get(e.ctx, types.NamespacedName{Name: leaving}, &ns))
+		delete(ns.Labels, "ako-test")
+		must(t, e.kube.Update(e.ctx, &ns))
+		e.eventually("status and pool removed", func() error {
+			if _, err := e.admission(leaving, "r"); err == nil {
+				return fmt.Errorf("AKO status still on the Route")
+			}
+			if found, err := e.avi("pool", e.prefix+"leaving.avi.internal-"+leaving+"-r-web", &models.Pool{}); err != nil || found {
+				return fmt.Errorf("pool still there (err %v)", err)
+			}
+			return nil
+		})
+	})
+
 	t.Run("deleting every Route leaves nothing behind", func(t *testing.T) {
 		e := e.sub(t)
 		var list routev1.RouteList
