@@ -35,12 +35,18 @@ type store struct {
 }
 
 func newStore() *store {
-	return &store{
+	st := &store{
 		byUUID:    map[string]*object{},
 		byKind:    map[string]*kindIndex{},
 		referrers: map[string]map[string]*object{},
 		vips:      map[string]string{},
 	}
+	// Create every known kind's index now: index() runs under the read lock on list
+	// requests, and creating an index there raced with concurrent lists.
+	for kind := range kinds {
+		st.index(kind)
+	}
+	return st
 }
 
 func (st *store) index(kind string) *kindIndex {
