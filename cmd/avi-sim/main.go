@@ -62,7 +62,7 @@ func run(ctx context.Context, logger logr.Logger, args []string, out io.Writer, 
 		}
 		*password, generated = hex.EncodeToString(b), true
 	}
-	opts := avisim.Options{Username: *user, Password: *password, Version: *version, StateFile: *stateFile}
+	opts := avisim.Options{Username: *user, Password: *password, Version: *version, StateFile: *stateFile, Log: logger}
 	if *seedFile != "" {
 		seed, err := avisim.LoadSeedFile(*seedFile)
 		if err != nil {

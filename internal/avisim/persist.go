@@ -60,11 +60,15 @@ func (p *persister) flush(s *Server) error {
 	p.mu.Unlock()
 	err := writeFileAtomic(p.path, s.Snapshot())
 	p.mu.Lock()
+	report := err != nil && (p.err == nil || p.err.Error() != err.Error())
 	p.err = err
 	if err != nil {
 		p.dirty = true
 	}
 	p.mu.Unlock()
+	if report { // once per distinct failure, not every 100 ms
+		s.opts.Log.Error(err, "cannot save simulator state; will retry", "stateFile", p.path)
+	}
 	return err
 }
 

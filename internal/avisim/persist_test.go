@@ -99,3 +99,16 @@ func TestSeedFileReplacesDefault(t *testing.T) {
 		t.Fatalf("bad seed: %v", err)
 	}
 }
+
+func TestStateFileWriteFailureIsReported(t *testing.T) {
+	srv, err := avisim.New(avisim.Options{Password: "pw", StateFile: filepath.Join(t.TempDir(), "missing-dir", "state.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetObject("pool", map[string]any{"name": "p"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err == nil || !strings.Contains(err.Error(), "state file") {
+		t.Fatalf("Close with an unwritable state file: %v", err)
+	}
+}

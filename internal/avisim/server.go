@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/google/uuid"
 )
 
@@ -22,6 +23,8 @@ type Options struct {
 	Version            string // simulated controller version, default "30.2.1"
 	Seed               *Seed  // nil: the built-in default seed
 	StateFile          string // "": no persistence
+	// Log receives background errors (state-file writes); the zero Logger discards them.
+	Log logr.Logger
 }
 
 // DefaultVersion is the controller version simulated when Options.Version is empty.

@@ -15,6 +15,19 @@ import (
 // DefaultIdleTimeout is the controller's api_idle_timeout (15 minutes).
 const DefaultIdleTimeout = 15 * time.Minute
 
+// maxSessions triggers a sweep of idle sessions at login; clients that log in often (the
+// SDK does on every 401) would otherwise grow the table forever.
+const maxSessions = 10_000
+
+// pruneLocked drops idle sessions; the caller holds ss.mu.
+func (ss *sessions) pruneLocked(now time.Time) {
+	for id, x := range ss.byID {
+		if now.Sub(x.lastUsed) > ss.idleTimeout {
+			delete(ss.byID, id)
+		}
+	}
+}
+
 type session struct {
 	id, csrf, user string
 	lastUsed       time.Time
@@ -92,6 +105,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, req *request) {
 	}
 	sess := &session{id: randomHex(16), csrf: randomHex(16), user: user, lastUsed: time.Now()}
 	s.auth.mu.Lock()
+	if len(s.auth.byID) >= maxSessions {
+		s.auth.pruneLocked(time.Now())
+	}
 	s.auth.byID[sess.id] = sess
 	idle := s.auth.idleTimeout
 	s.auth.mu.Unlock()
