@@ -130,6 +130,21 @@ func TestVersionHeaderAndTenants(t *testing.T) {
 	if err != nil || len(inA) != 1 || !strings.HasSuffix(*inA[0].TenantRef, "/"+*ten.UUID) {
 		t.Fatalf("pools in team-a = %v, %v", inA, err)
 	}
+	// The same tenant by uuid header and by query parameter.
+	raw := newRaw(t, sim)
+	raw.login()
+	if got := raw.getJSON("/api/pool"); got["count"].(float64) != 1 {
+		t.Fatalf("admin pools = %v", got["count"])
+	}
+	for _, hdr := range []map[string]string{{"X-Avi-Tenant-UUID": *ten.UUID}, {"X-Avi-Tenant": "admin", "X-Avi-Tenant-UUID": *ten.UUID}} {
+		code, body, _ := raw.do("GET", "/api/pool?name=shared-name", "", hdr)
+		if code != 200 || !strings.Contains(body, *ten.UUID) {
+			t.Fatalf("pools with %v: %d %s", hdr, code, body)
+		}
+	}
+	if code, body, _ := raw.do("GET", "/api/pool?tenant=team-a", "", nil); code != 200 || !strings.Contains(body, *ten.UUID) {
+		t.Fatalf("pools with ?tenant=team-a: %d %s", code, body)
+	}
 	// Provider objects owned by admin are visible from team-a.
 	if _, err := c.Cloud.GetByName("Default-Cloud", session.SetOptTenant("team-a")); err != nil {
 		t.Fatalf("admin cloud from team-a: %v", err)

@@ -323,3 +323,68 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchSlugMethodsAndCrossTenantWrites(t *testing.T) {
+	sim := avisimtest.Start(t, avisim.Options{})
+	c := sim.Client(t)
+	vrf, err := c.VrfContext.GetByName("management")
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := func(id, prefix string) map[string]any {
+		return map[string]any{"route_id": id,
+			"prefix":   map[string]any{"ip_addr": map[string]any{"addr": prefix, "type": "V4"}, "mask": 24},
+			"next_hop": map[string]any{"addr": "192.168.1.1", "type": "V4"}}
+	}
+	add := map[string]any{"static_routes": []any{route("c1-1", "10.1.0.0"), route("c1-2", "10.2.0.0")}}
+	if _, err := c.VrfContext.Patch(*vrf.UUID, add, "add"); err != nil {
+		t.Fatal(err)
+	}
+	patched, err := c.VrfContext.Patch(*vrf.UUID, map[string]any{"static_routes": []any{route("c1-1", "10.1.0.0")}}, "delete")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(patched.StaticRoutes) != 1 || *patched.StaticRoutes[0].RouteID != "c1-2" {
+		t.Fatalf("static routes after add+delete = %+v", patched.StaticRoutes)
+	}
+	replaced, err := c.VrfContext.Patch(*vrf.UUID, map[string]any{"description": "edited"}, "replace")
+	if err != nil || *replaced.Description != "edited" || len(replaced.StaticRoutes) != 1 {
+		t.Fatalf("replace: %+v %v", replaced, err)
+	}
+
+	// Slug forces the uuid (as in the recorded pool-force-42 exchange).
+	raw := newRaw(t, sim)
+	raw.login()
+	code, body, hdr := raw.do("POST", "/api/pool", `{"name":"forced"}`, map[string]string{"Slug": "pool-force-42"})
+	if code != 201 || !strings.Contains(body, `"uuid":"pool-force-42"`) || !strings.Contains(hdr.Get("Location"), "/api/pool/pool-force-42") {
+		t.Fatalf("Slug POST: %d %s %v", code, body, hdr)
+	}
+	if code, body, _ := raw.do("DELETE", "/api/pool", "", nil); code != 405 || !strings.Contains(body, "Method 'DELETE' not allowed.") {
+		t.Fatalf("DELETE on a collection: %d %s", code, body)
+	}
+	if code, _, _ := raw.do("GET", "/api/nosuchtype", "", nil); code != 404 {
+		t.Fatalf("unknown type: %d", code)
+	}
+	if code, body, _ = raw.do("DELETE", "/api/pool/pool-force-42", "", nil); code != 204 || body != "" {
+		t.Fatalf("DELETE: %d %q", code, body)
+	}
+
+	// Another tenant may read admin's provider objects but not change them.
+	if _, err := c.Tenant.Create(&models.Tenant{Name: ptr("team-b")}); err != nil {
+		t.Fatal(err)
+	}
+	hm, err := c.HealthMonitor.GetByName("System-TCP", session.SetOptTenant("team-b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.HealthMonitor.Update(hm, session.SetOptTenant("team-b")); aviStatus(err) != 403 {
+		t.Fatalf("team-b PUT of an admin health monitor: %v", err)
+	}
+	vrf, _ = c.VrfContext.GetByName("global", session.SetOptTenant("team-b"))
+	if _, err := c.VrfContext.Update(vrf, session.SetOptTenant("team-b")); aviStatus(err) != 400 || !strings.Contains(err.Error(), "Cannot modify VrfContext") {
+		t.Fatalf("team-b PUT of the admin VRF: %v", err)
+	}
+	if _, err := c.VrfContext.Update(vrf); err != nil {
+		t.Fatalf("the same PUT as admin: %v", err)
+	}
+}
