@@ -72,8 +72,9 @@ type Scope struct {
 }
 
 // L4Scope decides whether svc becomes an L4 virtual service (ako-spec.md §4.7):
-// type LoadBalancer, not layer7Only, an accepted load balancer class, and a namespace that
-// is neither blocked nor filtered out by the namespace selector. ns may be nil when
+// type LoadBalancer, not layer7Only, a namespace that is neither blocked nor filtered out
+// by the namespace selector (checked before the class, so Services of namespaces AKO does
+// not serve never draw its warnings), and an accepted load balancer class. ns may be nil when
 // the namespace is not known (then only the blocked list applies).
 func L4Scope(s settings.Settings, svc *corev1.Service, ns *corev1.Namespace) Scope {
 	switch {
@@ -83,6 +84,9 @@ func L4Scope(s settings.Settings, svc *corev1.Service, ns *corev1.Namespace) Sco
 		return Scope{Reason: "the Service is not of type LoadBalancer"}
 	case s.Layer7Only:
 		return Scope{Reason: "layer7Only is set"}
+	}
+	if !NamespaceAccepted(s, svc.Namespace, ns) {
+		return Scope{Reason: fmt.Sprintf("namespace %q is blocked or not selected", svc.Namespace)}
 	}
 	if c := svc.Spec.LoadBalancerClass; c == nil {
 		if !s.DefaultLBController {
@@ -95,9 +99,6 @@ func L4Scope(s settings.Settings, svc *corev1.Service, ns *corev1.Namespace) Sco
 			Reason:   fmt.Sprintf("spec.loadBalancerClass %q is not %q", *c, LoadBalancerClass),
 			BadInput: strings.HasPrefix(*c, "ako.vmware.com/"),
 		}
-	}
-	if !NamespaceAccepted(s, svc.Namespace, ns) {
-		return Scope{Reason: fmt.Sprintf("namespace %q is blocked or not selected", svc.Namespace)}
 	}
 	return Scope{Accepted: true}
 }

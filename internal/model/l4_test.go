@@ -336,6 +336,8 @@ func TestL4Scope(t *testing.T) {
 		{name: "blocked namespace", extra: map[string]string{settings.KeyBlockedNamespaceList: `["ns"]`}},
 		{name: "selector matches", extra: map[string]string{settings.KeyNSSyncLabelKey: "ako", settings.KeyNSSyncLabelValue: "yes"}, ns: selected, accepted: true},
 		{name: "selector does not match", extra: map[string]string{settings.KeyNSSyncLabelKey: "ako", settings.KeyNSSyncLabelValue: "yes"}, ns: unselected},
+		{name: "bad class in a namespace we do not serve is not our business", extra: map[string]string{settings.KeyBlockedNamespaceList: `["ns"]`},
+			mutate: func(s *corev1.Service) { s.Spec.LoadBalancerClass = &typo }},
 		{name: "being deleted", mutate: func(s *corev1.Service) { now := metav1.Now(); s.DeletionTimestamp = &now }},
 	}
 	for _, tc := range tests {
