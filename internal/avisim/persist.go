@@ -122,8 +122,7 @@ func (s *Server) loadState() (bool, error) {
 		return false, fmt.Errorf("state file: %w", err)
 	}
 	s.mu.Lock()
-	s.st = newStore()
-	s.clusterState = "CLUSTER_UP_NO_HA"
+	s.initControllerLocked() // defaults for anything the file does not hold
 	s.mu.Unlock()
 	if err := s.Restore(data); err != nil {
 		return false, fmt.Errorf("state file %s: %w", s.disk.path, err)

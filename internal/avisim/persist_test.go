@@ -112,3 +112,28 @@ func TestStateFileWriteFailureIsReported(t *testing.T) {
 		t.Fatalf("Close with an unwritable state file: %v", err)
 	}
 }
+
+func TestMinimalStateFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(state, []byte(`{"objects":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := avisimtest.Start(t, avisim.Options{StateFile: state})
+	c := sim.Client(t)
+	var sys map[string]any
+	if err := c.AviSession.Get("api/systemconfiguration", &sys); err != nil || sys["default_license_tier"] != "ENTERPRISE" {
+		t.Fatalf("systemconfiguration from a minimal state: %v %v", sys, err)
+	}
+	if _, err := c.Pool.Create(&models.Pool{Name: ptr("p")}); err != nil {
+		t.Fatalf("write into a minimal state: %v", err)
+	}
+	if err := sim.Close(); err != nil { // no background write may overwrite the file below
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, []byte(`{"objects":[{"kind":"nope","data":{}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := avisim.New(avisim.Options{StateFile: state}); err == nil || !strings.Contains(err.Error(), `unknown kind "nope"`) {
+		t.Fatalf("corrupt state file: %v", err)
+	}
+}

@@ -109,6 +109,12 @@ func New(opts Options) (*Server, error) {
 func (s *Server) resetState() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initControllerLocked()
+	return s.applySeedLocked(s.seed)
+}
+
+// initControllerLocked sets an empty store and fresh controller-wide state.
+func (s *Server) initControllerLocked() {
 	s.st = newStore()
 	s.sysconfig = map[string]any{
 		"uuid":                 "default",
@@ -121,7 +127,6 @@ func (s *Server) resetState() error {
 	s.clusterState = "CLUSTER_UP_NO_HA"
 	s.ipamFull = false
 	s.ipamDeferred = false
-	return s.applySeedLocked(s.seed)
 }
 
 // Close flushes the state file (if any) and stops background work.

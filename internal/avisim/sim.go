@@ -227,6 +227,10 @@ func (s *Server) restoreLocked(st *State) error {
 		}
 		ns.put(o)
 	}
+	if ns.byUUID["admin"] == nil { // every object lives in a tenant; admin always exists
+		ns.put(&object{kind: "tenant", uuid: "admin", name: "admin", tenant: "admin",
+			data: map[string]any{"uuid": "admin", "name": "admin", "local": true, "_last_modified": itoa64(time.Now().UnixMicro())}})
+	}
 	s.st = ns
 	for _, o := range ns.index("vsvip").ordered {
 		s.claimVips(o)
