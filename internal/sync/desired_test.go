@@ -183,3 +183,26 @@ func TestIDOfRejectsBadObjects(t *testing.T) {
 		t.Fatalf("default tenant: %v %v", id, err)
 	}
 }
+
+func TestKeepAllocatedAddresses(t *testing.T) {
+	current := decode(t, `{"vip":[{"vip_id":"0","ip_address":{"addr":"10.10.10.100","type":"V4"},"ip6_address":{"addr":"fd00::5","type":"V6"}},
+		{"vip_id":"1","ip_address":{"addr":"10.10.10.101","type":"V4"}}]}`).(map[string]any)
+	desired := decode(t, `{"name":"v","vip":[{"vip_id":"0","auto_allocate_ip":true},
+		{"vip_id":"1","ip_address":{"addr":"10.10.10.150","type":"V4"}},{"vip_id":"2","auto_allocate_ip":true}]}`).(map[string]any)
+	before, _ := json.Marshal(desired)
+	got := keepAllocatedAddresses(desired, current)
+	vips := got["vip"].([]any)
+	v0 := vips[0].(map[string]any)
+	if v0["ip_address"].(map[string]any)["addr"] != "10.10.10.100" || v0["ip6_address"].(map[string]any)["addr"] != "fd00::5" {
+		t.Fatalf("vip 0 lost its addresses: %v", v0)
+	}
+	if vips[1].(map[string]any)["ip_address"].(map[string]any)["addr"] != "10.10.10.150" {
+		t.Fatalf("a requested address was overridden: %v", vips[1])
+	}
+	if _, has := vips[2].(map[string]any)["ip_address"]; has {
+		t.Fatalf("a new vip got an address: %v", vips[2])
+	}
+	if after, _ := json.Marshal(desired); string(after) != string(before) {
+		t.Fatal("the desired body was modified in place")
+	}
+}

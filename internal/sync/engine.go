@@ -160,6 +160,9 @@ func (e *Engine) Apply(ctx context.Context, tree model.Tree) (Result, error) {
 		if change != nil {
 			res.Changes = append(res.Changes, *change)
 		}
+		if err == nil && ids[i].Kind == model.KindVsVip {
+			err = e.refreshUnallocatedVIP(ctx, ids[i])
+		}
 		if err != nil {
 			return res, err
 		}
@@ -256,7 +259,11 @@ func (e *Engine) ensure(ctx context.Context, id ID, o model.Object) (*Change, er
 		if e.Follower() {
 			return &Change{Verb: "PUT", ID: id, Dry: true}, nil
 		}
-		updated, err := e.opts.Client.Put(ctx, id.Kind, id.Tenant, ent.uuid, desired)
+		body := desired
+		if id.Kind == model.KindVsVip {
+			body = keepAllocatedAddresses(desired, ent.body)
+		}
+		updated, err := e.opts.Client.Put(ctx, id.Kind, id.Tenant, ent.uuid, body)
 		if avi.IsNotFound(err) {
 			// Deleted behind our back: forget it and create it again.
 			e.forget(id)
@@ -477,6 +484,86 @@ func (e *Engine) fillResult(res *Result, ids []ID) {
 			res.VIPs[id.Name] = vipsOf(ent.body)
 		}
 	}
+}
+
+// refreshUnallocatedVIP reads a VsVip back when the cached copy holds no address yet: a
+// Controller whose IPAM allocates asynchronously answers the POST without addresses, and
+// status writers need them. It stays empty until the Controller has allocated; callers
+// requeue a tree whose Result has a VsVip without addresses.
+func (e *Engine) refreshUnallocatedVIP(ctx context.Context, id ID) error {
+	e.mu.Lock()
+	ent := e.cache[id]
+	e.mu.Unlock()
+	if ent == nil || ent.uuid == "" {
+		return nil
+	}
+	if v := vipsOf(ent.body); len(v.IPv4)+len(v.IPv6) > 0 {
+		return nil
+	}
+	o, err := e.opts.Client.Get(ctx, id.Kind, ent.uuid)
+	if avi.IsNotFound(err) {
+		e.forget(id)
+		return objectError("reading the VIP of", id, err)
+	}
+	if err != nil {
+		return objectError("reading the VIP of", id, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if cur := e.cache[id]; cur == ent {
+		e.seq++
+		fresh := entryOf(id.Kind, o, e.seq)
+		if fresh.lastModified == ent.lastModified {
+			fresh.verified = ent.verified
+		}
+		e.cache[id] = fresh
+	}
+	return nil
+}
+
+// keepAllocatedAddresses returns the VsVip body to PUT: desired, where each vip that asks
+// for no particular address keeps the addresses the Controller allocated to the vip with
+// the same vip_id, so an update never moves a VIP.
+func keepAllocatedAddresses(desired, current map[string]any) map[string]any {
+	dv, _ := desired["vip"].([]any)
+	cv, _ := current["vip"].([]any)
+	if len(dv) == 0 || len(cv) == 0 {
+		return desired
+	}
+	allocated := map[string]map[string]any{}
+	for _, raw := range cv {
+		if m, ok := raw.(map[string]any); ok {
+			allocated[avi.String(m, "vip_id")] = m
+		}
+	}
+	out := make(map[string]any, len(desired))
+	for k, v := range desired {
+		out[k] = v
+	}
+	vips := make([]any, len(dv))
+	for i, raw := range dv {
+		vips[i] = raw
+		want, ok := raw.(map[string]any)
+		if !ok {
+			continue
+		}
+		have := allocated[avi.String(want, "vip_id")]
+		if have == nil {
+			continue
+		}
+		merged := make(map[string]any, len(want)+2)
+		for k, v := range want {
+			merged[k] = v
+		}
+		for _, field := range []string{"ip_address", "ip6_address"} {
+			if merged[field] == nil && have[field] != nil {
+				merged[field] = have[field]
+			}
+		}
+		vips[i] = merged
+	}
+	out["vip"] = vips
+	return out
 }
 
 // vipsOf reads the allocated addresses of a VsVip.

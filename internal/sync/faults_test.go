@@ -194,3 +194,38 @@ func TestInvalidTreeIsPermanentAndWritesNothing(t *testing.T) {
 		t.Fatalf("invalid trees wrote %v", got)
 	}
 }
+
+func TestDeferredIPAMAddressIsReadBack(t *testing.T) {
+	sim, e := setup(t)
+	sim.SetIPAMDeferred(true)
+	res := mustApply(t, e, l4Tree("web", 80))
+	if v := res.VIPs[testCluster+"--ns-web"]; len(v.IPv4) != 1 {
+		t.Fatalf("VIP not read back after an asynchronous allocation: %+v", res.VIPs)
+	}
+	sim.ResetRequests()
+	mustApply(t, e, l4Tree("web", 80))
+	if sim.Writes() != 0 || sim.Counts()["GET vsvip"] != 0 {
+		t.Fatalf("re-apply after read-back: writes %v, %d vsvip GETs", writes(sim), sim.Counts()["GET vsvip"])
+	}
+}
+
+func TestVsVipUpdateKeepsTheAddress(t *testing.T) {
+	sim, e := setup(t)
+	res := mustApply(t, e, l4Tree("web", 80))
+	before := res.VIPs[testCluster+"--ns-web"].IPv4
+	changed := l4Tree("web", 80)
+	changed.Objects[0].Body.(*models.VsVip).DNSInfo[0].Fqdn = ptr("web2.ns.avi.internal")
+	sim.ResetRequests()
+	res = mustApply(t, e, changed)
+	if got := writes(sim); !slices.Equal(got, []string{"PUT vsvip"}) {
+		t.Fatalf("writes %v", got)
+	}
+	for _, r := range sim.Requests() {
+		if r.Method == "PUT" && !contains(r.Body, before[0]) {
+			t.Fatalf("VsVip PUT does not carry the allocated address %s: %s", before[0], r.Body)
+		}
+	}
+	if after := res.VIPs[testCluster+"--ns-web"].IPv4; !slices.Equal(after, before) {
+		t.Fatalf("VIP moved from %v to %v", before, after)
+	}
+}
