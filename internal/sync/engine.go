@@ -236,6 +236,7 @@ func (e *Engine) ensure(ctx context.Context, id ID, o model.Object) (*Change, er
 			created, err := e.opts.Client.Post(ctx, id.Kind, id.Tenant, desired)
 			if err == nil {
 				e.store(id, created, sum)
+				e.logWrite("created", id, avi.String(created, "uuid"))
 				return &Change{Verb: "POST", ID: id}, nil
 			}
 			if avi.ClassOf(err) != avi.ClassConflict {
@@ -274,12 +275,19 @@ func (e *Engine) ensure(ctx context.Context, id ID, o model.Object) (*Change, er
 			return nil, objectError("updating", id, err)
 		}
 		e.store(id, updated, sum)
+		e.logWrite("updated", id, ent.uuid)
 		return &Change{Verb: "PUT", ID: id}, nil
 	}
 	if lastErr == nil {
 		lastErr = &avi.Error{Class: avi.ClassRetryable, Verb: "PUT", Path: "api/" + string(id.Kind), Message: "the object kept changing under us"}
 	}
 	return nil, objectError("writing", id, lastErr)
+}
+
+// logWrite logs one write: they are rare (unchanged objects are never written) and are
+// what an operator looks for when the Controller changed.
+func (e *Engine) logWrite(what string, id ID, uuid string) {
+	e.opts.Log.Info("Avi object "+what, "kind", id.Kind, "tenant", id.Tenant, "name", id.Name, "uuid", uuid)
 }
 
 // unchanged decides whether the Controller's object already is what we want, and if so
@@ -465,6 +473,7 @@ func (e *Engine) deleteOne(ctx context.Context, id ID, skipWanted bool) (*Change
 	if err != nil { // 404: it was already gone, nothing was written
 		return nil, nil
 	}
+	e.logWrite("deleted", id, ent.uuid)
 	return &Change{Verb: "DELETE", ID: id}, nil
 }
 

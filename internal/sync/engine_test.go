@@ -471,3 +471,49 @@ func TestFollowerWritesNothing(t *testing.T) {
 		t.Fatalf("follower deleteAll: err=%v writes=%v", err, writes(sim))
 	}
 }
+
+// retenant moves every object of tree to tenant (name and tenant_ref).
+func retenant(tree model.Tree, tenant string) model.Tree {
+	for i := range tree.Objects {
+		tree.Objects[i].Tenant = tenant
+		ref := ptr("/api/tenant/?name=" + tenant)
+		switch b := tree.Objects[i].Body.(type) {
+		case *models.VsVip:
+			b.TenantRef = ref
+		case *models.Pool:
+			b.TenantRef = ref
+		case *models.L4PolicySet:
+			b.TenantRef = ref
+		case *models.VirtualService:
+			b.TenantRef = ref
+		}
+	}
+	return tree
+}
+
+func TestTreesInAnotherTenant(t *testing.T) {
+	sim, e := setup(t)
+	if err := sim.SetObject("tenant", map[string]any{"name": "team-a"}); err != nil {
+		t.Fatal(err)
+	}
+	tree := retenant(l4Tree("web", 80), "team-a")
+	mustApply(t, e, tree)
+	vs, ok := sim.Object("virtualservice", tree.Objects[3].Name)
+	if !ok || avi.TenantOf(vs) != "team-a" {
+		t.Fatalf("VS not in team-a: %v", vs["tenant_ref"])
+	}
+	fresh := newEngine(connect(t, sim))
+	if err := fresh.Populate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetRequests()
+	mustApply(t, fresh, tree)
+	if sim.Writes() != 0 {
+		t.Fatalf("restart re-apply in tenant team-a wrote %v", writes(sim))
+	}
+	mustApply(t, fresh, model.Tree{Key: tree.Key})
+	mustApply(t, fresh, model.Tree{Key: tree.Key}) // nothing left to do, nothing fails
+	if left := ours(sim); len(left) != 0 {
+		t.Fatalf("left in team-a: %v", left)
+	}
+}
