@@ -70,7 +70,7 @@ func TestDemoManifests(t *testing.T) {
 		if o.GetKind() != "Route" {
 			continue
 		}
-		r := routeState(o)
+		r := RouteStateOf(o)
 		kinds[r.Kind] = o.GetName()
 		if !strings.HasSuffix(r.Host, ".avi.internal") {
 			t.Errorf("Route %s host %q is outside the simulator's DNS domain avi.internal", o.GetName(), r.Host)

@@ -81,6 +81,21 @@ func ChildProcesses(parent int) ([]Process, error) {
 	return out, nil
 }
 
+// processArgs is the command line of pid ("" entries dropped), nil when it is gone.
+func processArgs(pid int) []string {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	if err != nil {
+		return nil
+	}
+	var args []string
+	for _, a := range strings.Split(string(data), "\x00") {
+		if a != "" {
+			args = append(args, a)
+		}
+	}
+	return args
+}
+
 // Alive reports whether pid names a running (not zombie) process.
 func Alive(pid int) bool {
 	st, err := readProcStat(pid)
@@ -121,7 +136,9 @@ func stopLeftovers(record string, logf func(string, ...any)) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", record, err)
 	}
-	for _, p := range parsePidRecord(data) {
+	procs := parsePidRecord(data)
+	for i := len(procs) - 1; i >= 0; i-- { // kube-apiserver (started last) before etcd
+		p := procs[i]
 		st, err := readProcStat(p.PID)
 		if err != nil || st.state == 'Z' || st.pgid != p.PID {
 			continue

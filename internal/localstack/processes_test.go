@@ -100,6 +100,9 @@ func TestChildProcesses(t *testing.T) {
 	if !found {
 		t.Fatalf("child %d not among %+v", cmd.Process.Pid, kids)
 	}
+	if args := processArgs(cmd.Process.Pid); len(args) != 2 || args[1] != "300" {
+		t.Errorf("command line %q, want sleep 300", args)
+	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 	kids, _ = ChildProcesses(os.Getpid())

@@ -111,7 +111,7 @@ func (o *Observer) Snapshot(ctx context.Context) Snapshot {
 	default:
 		s.RoutesServed = true
 		for i := range routes.Items {
-			s.Routes = append(s.Routes, routeState(&routes.Items[i]))
+			s.Routes = append(s.Routes, RouteStateOf(&routes.Items[i]))
 		}
 	}
 
@@ -178,7 +178,8 @@ func akoConfigState(u *unstructured.Unstructured) AKOConfigState {
 	return st
 }
 
-func routeState(u *unstructured.Unstructured) RouteState {
+// RouteStateOf reads a Route's AKO status entry.
+func RouteStateOf(u *unstructured.Unstructured) RouteState {
 	st := RouteState{Key: objectKey(u), Kind: "insecure"}
 	st.Host, _, _ = unstructured.NestedString(u.Object, "spec", "host")
 	if term, _, _ := unstructured.NestedString(u.Object, "spec", "tls", "termination"); term != "" {

@@ -52,14 +52,14 @@ func TestRouteState(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := routeState(tc.route); got != tc.want {
+			if got := RouteStateOf(tc.route); got != tc.want {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
 	}
 	annotated := route("r", map[string]any{"host": "a.avi.internal"})
 	annotated.SetAnnotations(map[string]string{annotationVSUUIDMap: `{"a.avi.internal":"virtualservice-9"}`})
-	if got := routeState(annotated).VSUUID; got != "virtualservice-9" {
+	if got := RouteStateOf(annotated).VSUUID; got != "virtualservice-9" {
 		t.Errorf("uuid from the annotation: %q", got)
 	}
 }
