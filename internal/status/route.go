@@ -90,52 +90,36 @@ func withoutRouter(current []routev1.RouteIngress, routerName string) []routev1.
 	return out
 }
 
-// SetRouteStatus makes route show a: AKO's status.ingress entries and, when admitted,
-// the AKO annotations. It writes only what differs and reports whether it wrote.
+// SetRouteStatus makes route show a in AKO's status.ingress entries. It writes only
+// what differs and reports whether it wrote. The three AKO keys go in the Admitted
+// reason only: writing them as Route annotations too (as upstream AKO does) needs
+// "patch" on routes, which the workload's ClusterRole does not grant.
 func (w *Writer) SetRouteStatus(ctx context.Context, route *routev1.Route, routerName string, a RouteAdmission, now metav1.Time) (bool, error) {
-	changed := false
-	var want map[string]string
-	if a.Admitted {
-		want = routeAnnotations(a)
-	}
-	if p := annotationPatch(route.Annotations, want); p != nil {
-		if err := w.patch(ctx, route, map[string]any{"metadata": map[string]any{"annotations": p}}, false); err != nil {
-			return false, fmt.Errorf("annotating Route %s/%s: %w", route.Namespace, route.Name, err)
-		}
-		changed = true
-	}
 	ingress := RouteIngress(route.Status.Ingress, routerName, a, now)
-	if !reflect.DeepEqual(normalIngress(route.Status.Ingress), normalIngress(ingress)) {
-		if err := w.patch(ctx, route, map[string]any{"status": map[string]any{"ingress": ingress}}, true); err != nil {
-			return false, fmt.Errorf("writing the status of Route %s/%s: %w", route.Namespace, route.Name, err)
-		}
-		changed = true
+	if reflect.DeepEqual(normalIngress(route.Status.Ingress), normalIngress(ingress)) {
+		return false, nil
 	}
-	return changed, nil
+	if err := w.patch(ctx, route, map[string]any{"status": map[string]any{"ingress": ingress}}, true); err != nil {
+		return false, fmt.Errorf("writing the status of Route %s/%s: %w", route.Namespace, route.Name, err)
+	}
+	return true, nil
 }
 
-// ClearRoute removes AKO's status.ingress entries and annotations from route, leaving
-// other routers' entries alone. It reports whether it wrote anything.
+// ClearRoute removes AKO's status.ingress entries from route, leaving other routers'
+// entries alone. It reports whether it wrote anything.
 func (w *Writer) ClearRoute(ctx context.Context, route *routev1.Route, routerName string) (bool, error) {
-	changed := false
-	if p := annotationPatch(route.Annotations, nil); p != nil {
-		if err := w.patch(ctx, route, map[string]any{"metadata": map[string]any{"annotations": p}}, false); err != nil {
-			return false, fmt.Errorf("removing AKO annotations from Route %s/%s: %w", route.Namespace, route.Name, err)
-		}
-		changed = true
-	}
 	rest := withoutRouter(route.Status.Ingress, routerName)
-	if len(rest) != len(route.Status.Ingress) {
-		var ingress any = rest
-		if len(rest) == 0 {
-			ingress = nil
-		}
-		if err := w.patch(ctx, route, map[string]any{"status": map[string]any{"ingress": ingress}}, true); err != nil {
-			return false, fmt.Errorf("clearing the status of Route %s/%s: %w", route.Namespace, route.Name, err)
-		}
-		changed = true
+	if len(rest) == len(route.Status.Ingress) {
+		return false, nil
 	}
-	return changed, nil
+	var ingress any = rest
+	if len(rest) == 0 {
+		ingress = nil
+	}
+	if err := w.patch(ctx, route, map[string]any{"status": map[string]any{"ingress": ingress}}, true); err != nil {
+		return false, fmt.Errorf("clearing the status of Route %s/%s: %w", route.Namespace, route.Name, err)
+	}
+	return true, nil
 }
 
 // normalIngress makes equal statuses compare equal (nil vs empty, time precision).
