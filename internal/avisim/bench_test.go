@@ -1,6 +1,7 @@
 package avisim_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"runtime"
@@ -30,6 +31,20 @@ func akoPool(i int) map[string]any {
 			map[string]any{"ip": map[string]any{"addr": "10.244.2.10", "type": "V4"}, "port": 8080, "enabled": true},
 		},
 	}
+}
+
+// viaJSON round-trips v through JSON so the stored maps own freshly decoded strings, as
+// objects written over HTTP do.
+func viaJSON(b *testing.B, v map[string]any) map[string]any {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		b.Fatal(err)
+	}
+	return out
 }
 
 func heapInUse() uint64 {
@@ -139,7 +154,7 @@ func BenchmarkStoreMemory50k(b *testing.B) {
 		}
 		start := time.Now()
 		for j := 0; j < bigN; j++ {
-			if err := srv.SetObject("pool", akoPool(j)); err != nil {
+			if err := srv.SetObject("pool", viaJSON(b, akoPool(j))); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -222,3 +222,4 @@ func deepCopy(v any) any {
 		return v
 	}
 }
+
