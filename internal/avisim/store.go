@@ -222,4 +222,3 @@ func deepCopy(v any) any {
 		return v
 	}
 }
-
