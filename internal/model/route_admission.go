@@ -125,6 +125,7 @@ func reject(reason, format string, args ...any) *rejection {
 func admitRoutes(snap RouteSnapshot, routes []*routev1.Route) ([]*parsedRoute, map[types.NamespacedName]RouteDecision) {
 	decisions := map[types.NamespacedName]RouteDecision{}
 	byHost := map[string][]*parsedRoute{}
+	certs := certChecks{}
 	for _, r := range routes {
 		id := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
 		host := RouteHost(r, snap.Settings)
@@ -133,7 +134,7 @@ func admitRoutes(snap RouteSnapshot, routes []*routev1.Route) ([]*parsedRoute, m
 			continue
 		}
 		d := RouteDecision{Namespace: r.Namespace, Name: r.Name, Host: host, Key: routeKeyForHost(snap, host, isPassthrough(r))}
-		p, err := parseRoute(snap, r, host)
+		p, err := parseRoute(snap, r, host, certs)
 		if err != nil {
 			d.Reason, d.Message = err.reason, err.message
 			decisions[id] = d
@@ -213,7 +214,7 @@ func displayPath(p string) string {
 }
 
 // parseRoute validates one Route on its own (host domain, backends, ports, TLS).
-func parseRoute(snap RouteSnapshot, r *routev1.Route, host string) (*parsedRoute, *rejection) {
+func parseRoute(snap RouteSnapshot, r *routev1.Route, host string, certs certChecks) (*parsedRoute, *rejection) {
 	p := &parsedRoute{route: r, namespace: r.Namespace, name: r.Name, host: host, path: r.Spec.Path}
 	if err := checkHostDomain(snap.Cloud, host); err != nil {
 		return nil, err
@@ -221,7 +222,7 @@ func parseRoute(snap RouteSnapshot, r *routev1.Route, host string) (*parsedRoute
 	if p.path != "" && !strings.HasPrefix(p.path, "/") {
 		return nil, reject(ReasonInvalidPath, "spec.path %q must start with /", p.path)
 	}
-	if err := parseTLS(snap, r, p); err != nil {
+	if err := parseTLS(snap, r, p, certs); err != nil {
 		return nil, err
 	}
 	backends, err := parseBackends(snap, r)
@@ -250,7 +251,7 @@ func checkHostDomain(c Cloud, host string) *rejection {
 	return reject(ReasonHostNotInDNSDomain, "host %s is not in a DNS domain of Avi cloud %s (%s)", host, c.Name, strings.Join(domains, ", "))
 }
 
-func parseTLS(snap RouteSnapshot, r *routev1.Route, p *parsedRoute) *rejection {
+func parseTLS(snap RouteSnapshot, r *routev1.Route, p *parsedRoute, certs certChecks) *rejection {
 	t := r.Spec.TLS
 	if t == nil {
 		p.termination = terminationInsecure
@@ -290,7 +291,7 @@ func parseTLS(snap RouteSnapshot, r *routev1.Route, p *parsedRoute) *rejection {
 	}
 	switch {
 	case t.Certificate != "" && t.Key != "":
-		if err := checkKeyPair(t.Certificate, t.Key, "spec.tls.certificate", "spec.tls.key"); err != nil {
+		if err := certs.keyPair(t.Certificate, t.Key, "spec.tls.certificate", "spec.tls.key"); err != nil {
 			return err
 		}
 		p.cert = certPair{cert: t.Certificate, key: t.Key}
@@ -306,7 +307,7 @@ func parseTLS(snap RouteSnapshot, r *routev1.Route, p *parsedRoute) *rejection {
 			return reject(ReasonMissingCertificate, "spec.tls has no certificate and key, and %s has no %s and %s", defaultCertificateReference, SecretKeyTLSCert, SecretKeyTLSKey)
 		}
 		what := "Secret " + sec.Namespace + "/" + sec.Name + " "
-		if err := checkKeyPair(crt, key, what+SecretKeyTLSCert, what+SecretKeyTLSKey); err != nil {
+		if err := certs.keyPair(crt, key, what+SecretKeyTLSCert, what+SecretKeyTLSKey); err != nil {
 			return err
 		}
 		p.cert = certPair{cert: crt, key: key}
@@ -314,7 +315,7 @@ func parseTLS(snap RouteSnapshot, r *routev1.Route, p *parsedRoute) *rejection {
 		altCrt, altKey := string(sec.Data[SecretKeyAltCert]), string(sec.Data[SecretKeyAltKey])
 		switch {
 		case altCrt != "" && altKey != "":
-			if err := checkKeyPair(altCrt, altKey, what+SecretKeyAltCert, what+SecretKeyAltKey); err != nil {
+			if err := certs.keyPair(altCrt, altKey, what+SecretKeyAltCert, what+SecretKeyAltKey); err != nil {
 				return err
 			}
 			p.altCert = &certPair{cert: altCrt, key: altKey}
@@ -323,18 +324,43 @@ func parseTLS(snap RouteSnapshot, r *routev1.Route, p *parsedRoute) *rejection {
 		}
 	}
 	if t.CACertificate != "" {
-		if err := checkCertificates(t.CACertificate, "spec.tls.caCertificate"); err != nil {
+		if err := certs.certificates(t.CACertificate, "spec.tls.caCertificate"); err != nil {
 			return err
 		}
 		p.caCert = t.CACertificate
 	}
 	if t.DestinationCACertificate != "" {
-		if err := checkCertificates(t.DestinationCACertificate, "spec.tls.destinationCACertificate"); err != nil {
+		if err := certs.certificates(t.DestinationCACertificate, "spec.tls.destinationCACertificate"); err != nil {
 			return err
 		}
 		p.destCA = t.DestinationCACertificate
 	}
 	return nil
+}
+
+// certChecks remembers certificate checks within one build: many Routes share a
+// certificate (router-certs-default, wildcard certificates), and parsing is the most
+// expensive part of admission.
+type certChecks map[[4]string]*rejection
+
+func (c certChecks) keyPair(certPEM, keyPEM, certField, keyField string) *rejection {
+	k := [4]string{certPEM, keyPEM, certField, keyField}
+	if r, done := c[k]; done {
+		return r
+	}
+	r := checkKeyPair(certPEM, keyPEM, certField, keyField)
+	c[k] = r
+	return r
+}
+
+func (c certChecks) certificates(text, field string) *rejection {
+	k := [4]string{text, "", field, ""}
+	if r, done := c[k]; done {
+		return r
+	}
+	r := checkCertificates(text, field)
+	c[k] = r
+	return r
 }
 
 // checkKeyPair checks that certPEM is an X.509 certificate and keyPEM its private key.
