@@ -1,7 +1,7 @@
 // Command avi-sim runs the Avi Controller simulator (internal/avisim) over HTTPS.
 //
 //	avi-sim --addr 127.0.0.1:8443 --username admin --password PASS \
-//	    [--seed F] [--state-file F] [--version 30.2.1] [--tls-cert F --tls-key F]
+//	    [--seed F] [--state-file F] [--version 30.2.1] [--tls-cert F --tls-key F] [--validation strict|off]
 package main
 
 import (
@@ -48,6 +48,7 @@ func run(ctx context.Context, logger logr.Logger, args []string, out io.Writer, 
 	version := fs.String("version", avisim.DefaultVersion, "simulated controller version")
 	certFile := fs.String("tls-cert", "", "PEM serving certificate (default: a generated self-signed one)")
 	keyFile := fs.String("tls-key", "", "PEM private key for --tls-cert")
+	validation := fs.String("validation", avisim.ValidationStrict, "request body checks against the SDK models: strict or off")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func run(ctx context.Context, logger logr.Logger, args []string, out io.Writer, 
 		}
 		*password, generated = hex.EncodeToString(b), true
 	}
-	opts := avisim.Options{Username: *user, Password: *password, Version: *version, StateFile: *stateFile, Log: logger}
+	opts := avisim.Options{Username: *user, Password: *password, Version: *version, StateFile: *stateFile, Log: logger, Validation: *validation}
 	if *seedFile != "" {
 		seed, err := avisim.LoadSeedFile(*seedFile)
 		if err != nil {

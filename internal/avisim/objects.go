@@ -45,7 +45,7 @@ func (s *Server) write(op writeOp) (*object, *apiError) {
 	if hook := beforeValidate[op.kind]; hook != nil {
 		hook(body)
 	}
-	if !op.internal {
+	if !op.internal && s.opts.Validation != ValidationOff {
 		if e := validateModel(info.modelType, body); e != nil {
 			return nil, e
 		}

@@ -25,7 +25,16 @@ type Options struct {
 	StateFile          string // "": no persistence
 	// Log receives background errors (state-file writes); the zero Logger discards them.
 	Log logr.Logger
+	// Validation is ValidationStrict (default: bodies must fit the SDK models) or
+	// ValidationOff (store any JSON object, e.g. for a client built on a newer SDK).
+	Validation string
 }
+
+// Validation levels (spec §5.3). References, integrity, IPAM and uniqueness are always enforced.
+const (
+	ValidationStrict = "strict"
+	ValidationOff    = "off"
+)
 
 // DefaultVersion is the controller version simulated when Options.Version is empty.
 const DefaultVersion = "30.2.1"
@@ -66,6 +75,13 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Username == "" {
 		opts.Username = "admin"
+	}
+	switch opts.Validation {
+	case "":
+		opts.Validation = ValidationStrict
+	case ValidationStrict, ValidationOff:
+	default:
+		return nil, fmt.Errorf("validation %q: want %q or %q", opts.Validation, ValidationStrict, ValidationOff)
 	}
 	if _, err := parseVersion(opts.Version); err != nil {
 		return nil, fmt.Errorf("simulated version %q: %w", opts.Version, err)

@@ -388,3 +388,23 @@ func TestPatchSlugMethodsAndCrossTenantWrites(t *testing.T) {
 		t.Fatalf("the same PUT as admin: %v", err)
 	}
 }
+
+func TestValidationOff(t *testing.T) {
+	sim := avisimtest.Start(t, avisim.Options{Validation: avisim.ValidationOff})
+	c := sim.Client(t)
+	var out map[string]any
+	if err := c.AviSession.Post("api/pool", map[string]any{"name": "p", "field_from_a_newer_sdk": true}, &out); err != nil {
+		t.Fatalf("unknown field with validation off: %v", err)
+	}
+	if out["field_from_a_newer_sdk"] != true {
+		t.Fatalf("unknown field not kept: %v", out)
+	}
+	// References are still enforced.
+	err := c.AviSession.Post("api/pool", map[string]any{"name": "q", "vrf_ref": "/api/vrfcontext?name=nope"}, nil)
+	if aviStatus(err) != 400 {
+		t.Fatalf("bad ref with validation off: %v", err)
+	}
+	if _, err := avisim.New(avisim.Options{Validation: "loose"}); err == nil {
+		t.Fatal("unknown validation level accepted")
+	}
+}
