@@ -517,3 +517,71 @@ func TestTreesInAnotherTenant(t *testing.T) {
 		t.Fatalf("left in team-a: %v", left)
 	}
 }
+
+func TestPopulateWhileTreesAreApplied(t *testing.T) {
+	sim, e := setup(t)
+	var trees []model.Tree
+	for i := range 4 {
+		trees = append(trees, l4Tree("svc"+itoa(i), 80, 443))
+	}
+	stop := make(chan struct{})
+	populated := make(chan error, 1)
+	go func() {
+		defer close(populated)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := e.Populate(testCtx(t)); err != nil {
+				populated <- err
+				return
+			}
+		}
+	}()
+	errs := make(chan error, len(trees))
+	for _, tree := range trees {
+		go func() {
+			// Create, shrink, delete, create again: every path while the cache is rebuilt.
+			for _, step := range []model.Tree{tree, l4TreeKeyed(tree, 80), {Key: tree.Key}, tree} {
+				if _, err := e.Apply(testCtx(t), step); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range trees {
+		if err := <-errs; err != nil {
+			// A step may meet a conflict created by the cache refresh; the next attempt fixes it.
+			if avi.ClassOf(err).Requeue() != avi.RequeueFast {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(stop)
+	if err := <-populated; err != nil {
+		t.Fatal(err)
+	}
+	for _, tree := range trees {
+		applyUntilConverged(t, e, tree)
+	}
+	if got, want := ours(sim), treeNames(trees...); !slices.Equal(got, want) {
+		t.Fatalf("simulator holds %v, want %v", got, want)
+	}
+	sim.ResetRequests()
+	for _, tree := range trees {
+		mustApply(t, e, tree)
+	}
+	if sim.Writes() != 0 {
+		t.Fatalf("settled trees re-applied with writes %v", writes(sim))
+	}
+}
+
+// l4TreeKeyed is the tree of the same Service with only the given ports.
+func l4TreeKeyed(tree model.Tree, ports ...int32) model.Tree {
+	svc := strings.TrimPrefix(tree.Objects[len(tree.Objects)-1].Name, testCluster+"--ns-")
+	return l4Tree(svc, ports...)
+}
