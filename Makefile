@@ -78,9 +78,13 @@ bundle: manifests $(KUSTOMIZE) $(OPERATOR_SDK) ## Generate bundle/, bundle.Docke
 	$(OPERATOR_SDK) generate kustomize manifests -q --apis-dir api --package $(BUNDLE_PACKAGE)
 	$(KUSTOMIZE) build config/manifests | $(OPERATOR_SDK) generate bundle -q --overwrite \
 	  --version $(VERSION) --package $(BUNDLE_PACKAGE) --channels $(BUNDLE_CHANNEL) --default-channel $(BUNDLE_CHANNEL)
+	@# operator-sdk stamps createdAt with the current time; keep the base CSV's (the release date).
+	@created=$$(sed -n 's/^    createdAt: //p' config/manifests/bases/$(BUNDLE_PACKAGE).clusterserviceversion.yaml); \
+	  sed -i "s/^    createdAt: .*/    createdAt: $$created/" bundle/manifests/$(BUNDLE_PACKAGE).clusterserviceversion.yaml
 
 .PHONY: bundle-validate
 bundle-validate: $(OPERATOR_SDK) ## operator-sdk bundle validate (operatorframework suite); any warning fails
+	@git diff --exit-code --stat -- bundle.Dockerfile || { echo "bundle.Dockerfile is stale: run 'make bundle' and commit"; exit 1; }
 	@out=$$($(OPERATOR_SDK) bundle validate ./bundle --select-optional suite=operatorframework 2>&1); echo "$$out"; \
 	  if grep -Eq 'level=(warning|error)' <<<"$$out"; then echo "bundle validation reported warnings or errors"; exit 1; fi
 

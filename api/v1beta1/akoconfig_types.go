@@ -588,7 +588,7 @@ type AKOConfigStatus struct {
 // +kubebuilder:printcolumn:name="Controller",type=string,JSONPath=`.spec.controllerSettings.controllerIP`
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.akoSettings.clusterName`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +operator-sdk:csv:customresourcedefinitions:displayName="AKO Config",resources={{ConfigMap,v1,avi-k8s-config},{Secret,v1,avi-secret},{StatefulSet,v1,ako},{ServiceAccount,v1,ako-sa},{ClusterRole,v1,ako-cr},{ClusterRoleBinding,v1,ako-crb}}
+// +operator-sdk:csv:customresourcedefinitions:displayName="AKO Config",resources={{ConfigMap,v1,avi-k8s-config},{Secret,v1,avi-secret},{StatefulSet,v1,ako},{ServiceAccount,v1,ako-sa},{ClusterRole,v1,ako-cr},{ClusterRoleBinding,v1,ako-crb},{Event,v1,""},{EndpointSlice,v1,""}}
 type AKOConfig struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

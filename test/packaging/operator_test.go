@@ -1,22 +1,26 @@
 package packaging
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/akoproject/ako/api/v1beta1"
-	"github.com/akoproject/ako/internal/operator"
 	"github.com/akoproject/ako/internal/settings"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -53,36 +57,92 @@ func createAviSecret(t *testing.T, c client.Client) {
 	}
 }
 
-// startOperator runs the operator in this process against cfg until the test ends (or
-// stop is called) and reports a Run error as a test failure.
-func startOperator(t *testing.T, cfg *rest.Config) (stop func()) {
+// startOperator runs the ako-operator binary (built from cmd/ako-operator) with the
+// kubeconfig as its identity until the test ends or stop is called. A separate process per
+// operator, as in a cluster: controller-runtime allows one controller of a name per process.
+func startOperator(t *testing.T, kubeconfig string) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- operator.Run(ctx, operator.Options{
-			Config: cfg, Namespace: operatorNamespace, MetricsAddr: "0", ProbeAddr: "0",
-			Workload: operator.WorkloadStatefulSet, CleanupTimeout: time.Second,
-		})
-	}()
+	var logs bytes.Buffer
+	cmd := exec.Command(binary(t, "ako-operator"), "--namespace", operatorNamespace,
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--cleanup-timeout", "1s")
+	cmd.Env = []string{"KUBECONFIG=" + kubeconfig, "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting ako-operator: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
 	stopped := false
 	stop = func() {
 		if stopped {
 			return
 		}
 		stopped = true
-		cancel()
+		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("operator: %v", err)
-			}
+		case <-done:
 		case <-time.After(30 * time.Second):
-			t.Errorf("operator did not stop within 30s")
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("ako-operator did not stop within 30s of SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("ako-operator log:\n%s", tail(logs.String(), 4000))
 		}
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// binary builds the project's commands once per test run and returns the path of one.
+func binary(t *testing.T, name string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "packaging-bin-")
+		if buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", buildDir+"/",
+			"github.com/akoproject/ako/cmd/ako-operator", "github.com/akoproject/ako/cmd/scorecard-ako-ready").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(buildDir, name)
+}
+
+// impersonating writes a copy of kubeconfig that acts as the given user and groups.
+func impersonating(t *testing.T, kubeconfig, user string, groups ...string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range cfg.AuthInfos {
+		a.Impersonate = user
+		a.ImpersonateGroups = groups
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig-as-"+strings.ReplaceAll(user, ":", "-"))
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
 }
 
 // waitForState polls the AKOConfig until its status.state is want, and fails the test

@@ -16,7 +16,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -25,7 +24,7 @@ import (
 // creates ClusterRole ako-cr), and the sample reaches Ready. A copy of the permissions
 // without one rule the operator hands to AKO must fail: that shows the test can tell.
 func TestCSVPermissionsAreSufficient(t *testing.T) {
-	env, admin, _ := startCluster(t, kubeenv.Options{APIServerArgs: map[string]string{"authorization-mode": "RBAC"}})
+	_, admin, kubeconfig := startCluster(t, kubeenv.Options{APIServerArgs: map[string]string{"authorization-mode": "RBAC"}})
 	if err := v1beta1.AddToScheme(admin.Scheme()); err != nil {
 		t.Fatal(err)
 	}
@@ -82,11 +81,9 @@ func TestCSVPermissionsAreSufficient(t *testing.T) {
 			}
 		}
 	}
-	asOperator := rest.CopyConfig(env.Config)
-	asOperator.Impersonate = rest.ImpersonationConfig{
-		UserName: fmt.Sprintf("system:serviceaccount:%s:%s", operatorNamespace, sa),
-		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + operatorNamespace, "system:authenticated"},
-	}
+	// The operator's identity: its service account, as the kubelet-mounted token would be.
+	asOperator := impersonating(t, kubeconfig, fmt.Sprintf("system:serviceaccount:%s:%s", operatorNamespace, sa),
+		"system:serviceaccounts", "system:serviceaccounts:"+operatorNamespace, "system:authenticated")
 
 	createAviSecret(t, admin)
 	sample := bundleSample(t)

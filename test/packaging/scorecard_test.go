@@ -53,17 +53,14 @@ func TestScorecardConfigListsEveryTest(t *testing.T) {
 // it (test name argument, one TestStatus on stdout), against a real API server with the
 // operator running: it fails while avi-secret is missing and passes once it exists.
 func TestScorecardAKOReady(t *testing.T) {
-	binary := filepath.Join(t.TempDir(), "scorecard-ako-ready")
-	if out, err := exec.Command("go", "build", "-o", binary, "github.com/akoproject/ako/cmd/scorecard-ako-ready").CombinedOutput(); err != nil {
-		t.Fatalf("building the custom scorecard test: %v\n%s", err, out)
-	}
-	env, admin, kubeconfig := startCluster(t, kubeenv.Options{})
+	test := binary(t, "scorecard-ako-ready")
+	_, admin, kubeconfig := startCluster(t, kubeenv.Options{})
 	createNamespace(t, admin, operatorNamespace)
-	startOperator(t, env.Config)
+	startOperator(t, kubeconfig)
 
 	runTest := func(timeout string) scapi.TestResult {
 		t.Helper()
-		cmd := exec.Command(binary, "ako-ready", "-bundle", bundleDir, "-timeout", timeout)
+		cmd := exec.Command(test, "ako-ready", "-bundle", bundleDir, "-timeout", timeout)
 		cmd.Env = []string{"KUBECONFIG=" + kubeconfig, "SCORECARD_NAMESPACE=" + operatorNamespace, "HOME=" + t.TempDir()}
 		out, err := cmd.Output()
 		if err != nil {
