@@ -156,6 +156,16 @@ func TestOutOfBandEdits(t *testing.T) {
 		t.Fatalf("Object() = %v", obj)
 	}
 	assertCanonicalRefs(t, sim, obj, true) // same host as API answers
+	// Any Go types work (a []string of refs), and non-JSON values are refused.
+	if err := sim.SetObject("pool", map[string]any{"name": "p", "health_monitor_refs": []string{"/api/healthmonitor/?name=System-UDP"}}); err != nil {
+		t.Fatal(err)
+	}
+	if obj, _ := sim.Object("pool", "p"); !strings.HasSuffix(obj["health_monitor_refs"].([]any)[0].(string), "#System-UDP") {
+		t.Fatalf("[]string refs: %v", obj["health_monitor_refs"])
+	}
+	if err := sim.SetObject("pool", map[string]any{"name": "p", "bad": make(chan int)}); err == nil {
+		t.Fatal("a channel value was accepted")
+	}
 	if err := sim.SetObject("pool", map[string]any{"name": "stray", "created_by": "ako-c1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,3 @@ func (s *Server) dirty() {
 		s.disk.markDirty()
 	}
 }
-
-// dirtyLocked is dirty for callers holding s.mu (the persister never takes s.mu here).
-func (s *Server) dirtyLocked() { s.dirty() }

@@ -75,7 +75,10 @@ func (s *Server) applySeedLocked(seed *Seed) error {
 		if _, ok := kinds[so.Kind]; !ok {
 			return fmt.Errorf("seed objects[%d]: unknown kind %q", i, so.Kind)
 		}
-		body := deepCopy(so.Object).(map[string]any)
+		body, err := normalizeJSON(so.Object)
+		if err != nil {
+			return fmt.Errorf("seed objects[%d] (%s): %w", i, so.Kind, err)
+		}
 		if e := validateModel(kinds[so.Kind].modelType, body); e != nil {
 			name, _ := so.Object["name"].(string)
 			return fmt.Errorf("seed objects[%d] (%s %q): %s", i, so.Kind, name, e.msg)

@@ -490,3 +490,14 @@ func decodeJSONObject(body []byte) (map[string]any, error) {
 	}
 	return m, nil
 }
+
+// normalizeJSON copies a caller's object through JSON so the store holds the same value
+// types the API path produces ([]any, map[string]any, json.Number) whatever Go types the
+// caller used, and so anything that cannot be JSON is refused up front.
+func normalizeJSON(obj map[string]any) (map[string]any, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSONObject(raw)
+}

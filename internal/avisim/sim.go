@@ -57,7 +57,10 @@ func (s *Server) SetObject(kind string, obj map[string]any) error {
 	if _, ok := kinds[kind]; !ok {
 		return fmt.Errorf("unknown kind %q", kind)
 	}
-	body := deepCopy(obj).(map[string]any)
+	body, err := normalizeJSON(obj)
+	if err != nil {
+		return fmt.Errorf("%s object: %w", kind, err)
+	}
 	s.mu.Lock()
 	_, e := s.upsertLocked(kind, body, true)
 	s.mu.Unlock()
@@ -80,7 +83,7 @@ func (s *Server) DeleteObject(kind, name string) error {
 	if e := s.removeObject(o); e != nil {
 		return e
 	}
-	s.dirtyLocked()
+	s.dirty() // safe under s.mu: markDirty takes only the persister lock
 	return nil
 }
 
@@ -93,8 +96,8 @@ func (s *Server) Reset() {
 	s.ExpireSessions()
 	s.SetIdleTimeout(0)
 	if err := s.resetState(); err != nil {
-		// The seed loaded once in New, so it loads again; keep the error visible anyway.
-		panic(fmt.Sprintf("avisim: reseed failed: %v", err))
+		// The seed loaded once in New, so this cannot happen unless memory is corrupt.
+		s.opts.Log.Error(err, "reseeding the simulator failed; the store is partly seeded")
 	}
 	s.dirty()
 }
