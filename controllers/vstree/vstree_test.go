@@ -11,7 +11,9 @@ import (
 )
 
 func TestOutcome(t *testing.T) {
-	wrap := func(c avi.Class) error { return fmt.Errorf("applying: %w", &avi.Error{Class: c, Verb: "POST", Path: "api/pool"}) }
+	wrap := func(c avi.Class) error {
+		return fmt.Errorf("applying: %w", &avi.Error{Class: c, Verb: "POST", Path: "api/pool"})
+	}
 	tests := []struct {
 		name      string
 		err       error
