@@ -510,6 +510,20 @@ func TestRoutesOnOpenShift(t *testing.T) {
 		}
 	})
 
+	t.Run("spec.subdomain with defaultDomain, and a Route with no host", func(t *testing.T) {
+		e := e.sub(t)
+		sub := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: e.ns, Name: "sub"}, Spec: routev1.RouteSpec{
+			Subdomain: "sub", To: routev1.RouteTargetReference{Kind: "Service", Name: "web"}}}
+		e.create(sub)
+		e.waitAdmitted(e.ns, "sub", "sub.avi.internal")
+		if err := e.mustAvi("pool", e.prefix+"sub.avi.internal-"+e.ns+"-sub-web", &models.Pool{}); err != nil {
+			t.Error(err)
+		}
+		e.create(&routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: e.ns, Name: "nohost"}, Spec: routev1.RouteSpec{
+			To: routev1.RouteTargetReference{Kind: "Service", Name: "web"}}})
+		e.waitRejected(e.ns, "nohost", model.ReasonNoHost, "the Route has no host")
+	})
+
 	t.Run("Events", func(t *testing.T) {
 		e := e.sub(t)
 		e.eventually("Synced and InvalidConfiguration Events", func() error {
