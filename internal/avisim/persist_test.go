@@ -137,3 +137,21 @@ func TestMinimalStateFile(t *testing.T) {
 		t.Fatalf("corrupt state file: %v", err)
 	}
 }
+
+func TestSeedWithVCenterStyleUUIDs(t *testing.T) {
+	seed := &avisim.Seed{Objects: []avisim.SeedObject{
+		{Kind: "cloud", Object: map[string]any{"name": "vc", "vtype": "CLOUD_NONE"}},
+		{Kind: "network", Object: map[string]any{"uuid": "dvportgroup-1413-cloud-1", "name": "pg-net", "cloud_ref": "/api/cloud/?name=vc"}},
+		{Kind: "ipamdnsproviderprofile", Object: map[string]any{"name": "ipam", "type": "IPAMDNS_TYPE_INTERNAL",
+			"internal_profile": map[string]any{"usable_networks": []any{map[string]any{"nw_ref": "dvportgroup-1413-cloud-1"}}}}},
+	}}
+	sim := avisimtest.Start(t, avisim.Options{Seed: seed})
+	ipam, ok := sim.Object("ipamdnsproviderprofile", "ipam")
+	if !ok {
+		t.Fatal("ipam profile missing")
+	}
+	nw := ipam["internal_profile"].(map[string]any)["usable_networks"].([]any)[0].(map[string]any)["nw_ref"].(string)
+	if !strings.HasSuffix(nw, "/api/network/dvportgroup-1413-cloud-1#pg-net") {
+		t.Fatalf("nw_ref = %s", nw)
+	}
+}

@@ -66,6 +66,12 @@ type writeScope struct {
 func (s *Server) resolveRef(field, ref string, scope writeScope) (string, *apiError) {
 	spec, ok := parseRef(ref)
 	if !ok {
+		// A bare uuid without a "<type>-" prefix (e.g. a seeded "dvportgroup-…" network).
+		if o := s.st.byUUID[ref]; o != nil {
+			spec, ok = refSpec{kind: o.kind, uuid: o.uuid}, true
+		}
+	}
+	if !ok {
 		return "", errorf(http.StatusBadRequest, "%s: invalid reference %q", field, ref)
 	}
 	info, known := kinds[spec.kind]
