@@ -3,12 +3,10 @@ package e2e
 import (
 	"context"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/akoproject/ako/internal/model"
@@ -112,6 +110,51 @@ func TestServiceLifecycle(t *testing.T) {
 		return ""
 	})
 
+	// Leaving scope: type LoadBalancer → ClusterIP removes the objects and our status,
+	// and back to LoadBalancer brings them back.
+	must(t, k8s.Get(ctx, client.ObjectKeyFromObject(svc), svc))
+	svc.Spec.Type = corev1.ServiceTypeClusterIP
+	for i := range svc.Spec.Ports {
+		svc.Spec.Ports[i].NodePort = 0
+	}
+	must(t, k8s.Update(ctx, svc))
+	eventually(t, 20*time.Second, func() string {
+		if left := ownedNames(s); len(left) > 0 {
+			return "objects left after the type change: " + join(left)
+		}
+		ip, got := serviceVIP(t, s.appNS, "web")
+		if ip != "" || got.Annotations[status.AnnotationVSUUID] != "" {
+			return "status or annotations not cleared"
+		}
+		if !hasEvent(events(t, s.appNS, "Service", "web"), corev1.EventTypeNormal, status.ReasonRemoved, "web") {
+			return "no Removed event"
+		}
+		return ""
+	})
+	must(t, k8s.Get(ctx, client.ObjectKeyFromObject(svc), svc))
+	svc.Spec.Type = corev1.ServiceTypeLoadBalancer
+	must(t, k8s.Update(ctx, svc))
+	waitVIPs(t, s, "web")
+
+	// Leaving scope: a namespace that stops matching the selector.
+	var ns corev1.Namespace
+	must(t, k8s.Get(ctx, client.ObjectKey{Name: s.appNS}, &ns))
+	ns.Labels["ako-test"] = "someone-else"
+	must(t, k8s.Update(ctx, &ns))
+	eventually(t, 20*time.Second, func() string {
+		if left := ownedNames(s); len(left) > 0 {
+			return "objects left after the namespace left the selector: " + join(left)
+		}
+		if ip, _ := serviceVIP(t, s.appNS, "web"); ip != "" {
+			return "status not cleared"
+		}
+		return ""
+	})
+	must(t, k8s.Get(ctx, client.ObjectKey{Name: s.appNS}, &ns))
+	ns.Labels["ako-test"] = s.id
+	must(t, k8s.Update(ctx, &ns))
+	waitVIPs(t, s, "web")
+
 	// Deletion leaves nothing behind.
 	must(t, k8s.Delete(ctx, svc))
 	eventually(t, 20*time.Second, func() string {
@@ -121,6 +164,4 @@ func TestServiceLifecycle(t *testing.T) {
 		return ""
 	})
 	_ = w
-	_ = discoveryv1.AddressTypeIPv4
-	_ = slices.Contains[[]string]
 }
