@@ -298,6 +298,11 @@ func (e *Engine) unchanged(id ID, ent *entry, desired map[string]any, sum string
 	if ent.verified == sum {
 		return true
 	}
+	if ent.verified != "" {
+		// The object still holds a body we wrote or compared, and ours changed since.
+		// (The comparison below only sees fields we set, so it would miss a removed one.)
+		return false
+	}
 	field := checksumField(id.Kind)
 	if field != "" && ent.checksum != sum {
 		return false

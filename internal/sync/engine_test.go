@@ -585,3 +585,19 @@ func l4TreeKeyed(tree model.Tree, ports ...int32) model.Tree {
 	svc := strings.TrimPrefix(tree.Objects[len(tree.Objects)-1].Name, testCluster+"--ns-")
 	return l4Tree(svc, ports...)
 }
+
+func TestRemovingAFieldIsWritten(t *testing.T) {
+	sim, e := setup(t)
+	tree := l4Tree("web", 80)
+	tree.Objects[2].Body.(*models.L4PolicySet).Description = ptr("temporary")
+	mustApply(t, e, tree)
+	sim.ResetRequests()
+	mustApply(t, e, l4Tree("web", 80)) // the description is gone from the desired body
+	if got := writes(sim); !slices.Equal(got, []string{"PUT l4policyset"}) {
+		t.Fatalf("writes %v, want one PUT l4policyset", got)
+	}
+	l4, _ := sim.Object("l4policyset", tree.Objects[2].Name)
+	if _, has := l4["description"]; has {
+		t.Fatalf("description still set: %v", l4["description"])
+	}
+}
