@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vmware/alb-sdk/go/session"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -343,4 +344,102 @@ type lsLogWriter struct{ t *testing.T }
 func (w lsLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestLocalStackAgainstACluster is `make run KUBECONFIG=... AVI_CONTROLLER=...`: no local
+// control plane and no simulator; the CRD, avi-secret and the AKOConfig go to the given
+// cluster and the operator runs with its default workload, StatefulSet ako.
+func TestLocalStackAgainstACluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// A cluster of its own: the operator acts on avi-system, which other suites use.
+	env, err := kubeenv.Start(kubeenv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = env.Stop() }()
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, env.KubeConfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kube := lsKubeClient(t, kubeconfig)
+	// kubeenv installed the CRD; remove it so that the stack has to install it.
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	crd.Name = "akoconfigs.ako.vmware.com"
+	if err := kube.Delete(ctx, crd); err != nil {
+		t.Fatal(err)
+	}
+	lsEventually(t, time.Minute, func() error {
+		if err := kube.Get(ctx, types.NamespacedName{Name: crd.Name}, crd); err == nil {
+			return fmt.Errorf("CRD %s still there", crd.Name)
+		}
+		return nil
+	})
+
+	before, err := localstack.ChildProcesses(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := localstack.Start(ctx, localstack.Options{
+		RepoRoot:   kubeenv.RepoRoot(),
+		StateDir:   t.TempDir(),
+		Kubeconfig: kubeconfig,
+		Avi:        localstack.AviEndpoint{Address: "avi.example.com", Username: "ops", Password: "s3cret"},
+		AKOImage:   "registry.example.com/ako:test",
+		Progress:   lsLogWriter{t},
+	})
+	if err != nil {
+		t.Fatalf("starting the operator against the cluster: %v", err)
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = ls.Stop()
+		}
+	}()
+	if ls.Local || len(ls.Children()) != 0 {
+		t.Errorf("a real cluster run started local parts: local=%v children=%+v", ls.Local, ls.Children())
+	}
+	if err := kube.Get(ctx, types.NamespacedName{Name: crd.Name}, crd); err != nil || !lsCRDEstablished(crd) {
+		t.Fatalf("CRD %s not installed and Established: %v", crd.Name, err)
+	}
+	secret := &corev1.Secret{}
+	if err := kube.Get(ctx, types.NamespacedName{Namespace: "avi-system", Name: "avi-secret"}, secret); err != nil {
+		t.Fatal(err)
+	}
+	if string(secret.Data["username"]) != "ops" || string(secret.Data["password"]) != "s3cret" {
+		t.Error("avi-secret does not hold AVI_USERNAME and AVI_PASSWORD")
+	}
+	cfg := lsGet(ctx, t, kube, "ako.vmware.com/v1beta1", "AKOConfig", "avi-system", "ako-config")
+	if ip, _, _ := unstructured.NestedString(cfg.Object, "spec", "controllerSettings", "controllerIP"); ip != "avi.example.com" {
+		t.Errorf("controllerIP %q, want AVI_CONTROLLER", ip)
+	}
+	// The operator runs with its default workload: StatefulSet ako with AKO_IMAGE (the
+	// sample AKOConfig names no image).
+	lsEventually(t, 2*time.Minute, func() error {
+		sts := &appsv1.StatefulSet{}
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: "avi-system", Name: "ako"}, sts); err != nil {
+			return err
+		}
+		if img := sts.Spec.Template.Spec.Containers[0].Image; img != "registry.example.com/ako:test" {
+			return fmt.Errorf("StatefulSet ako runs image %q", img)
+		}
+		return nil
+	})
+	for _, name := range []string{"demo-lb", "demo"} {
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: lsDemoNamespace, Name: name}, &corev1.Service{}); err == nil {
+			t.Errorf("the demo Service %s was applied to a real cluster", name)
+		}
+	}
+	if err := ls.Stop(); err != nil {
+		t.Fatalf("stopping: %v", err)
+	}
+	stopped = true
+	after, err := localstack.ChildProcesses(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("children before %+v, after %+v", before, after)
+	}
 }
