@@ -46,6 +46,8 @@ func TestConcurrentClients(t *testing.T) {
 					errs <- err
 				}
 				_ = sim.Snapshot() // readers of the whole store run alongside writers
+				_ = sim.Objects("no-such-kind")
+				_, _ = sim.Object("pool", name)
 			}
 		}()
 	}

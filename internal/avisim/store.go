@@ -49,11 +49,16 @@ func newStore() *store {
 	return st
 }
 
+// index returns the indexes of kind. Every registered kind has one from newStore on, so
+// readers under the read lock never write here; an unregistered kind gets an empty,
+// unstored index (nothing can be stored under it anyway).
 func (st *store) index(kind string) *kindIndex {
 	ki := st.byKind[kind]
 	if ki == nil {
 		ki = &kindIndex{byName: map[string][]*object{}, byCreatedBy: map[string]map[string]*object{}}
-		st.byKind[kind] = ki
+		if _, registered := kinds[kind]; registered {
+			st.byKind[kind] = ki
+		}
 	}
 	return ki
 }
