@@ -47,6 +47,9 @@ func TestConcurrentClients(t *testing.T) {
 				}
 				_ = sim.Snapshot() // readers of the whole store run alongside writers
 				_ = sim.Objects("no-such-kind")
+				if _, err := c.VSDataScriptSet.GetAll(); err != nil { // a kind nobody wrote yet
+					errs <- err
+				}
 				_, _ = sim.Object("pool", name)
 			}
 		}()
