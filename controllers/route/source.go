@@ -12,7 +12,10 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -30,8 +33,10 @@ const workers = 4
 type Source struct {
 	env    *vstree.Env
 	reader client.Reader
-	ctrl   *vstree.Controller[model.Key]
-	ix     indexer
+	// secrets reads the default certificate Secret.
+	secrets client.Reader
+	ctrl    *vstree.Controller[model.Key]
+	ix      indexer
 	// active is false when the cluster does not serve Routes: the source does nothing.
 	active bool
 	// Now is the clock for status transition times (tests may replace it).
@@ -73,7 +78,49 @@ func (s *Source) Setup(mgr manager.Manager, env *vstree.Env) error {
 		return fmt.Errorf("creating the Route controller: %w", err)
 	}
 	s.ctrl = ctrl
+	if err := s.watchDefaultCert(mgr); err != nil {
+		return err
+	}
 	return s.addWatches()
+}
+
+// watchDefaultCert watches Secret router-certs-default of the AKO namespace through a
+// cache of its own: the manager's Secret cache holds only avi-secret, and AKO must not
+// cache every Secret of the cluster to see one.
+func (s *Source) watchDefaultCert(mgr manager.Manager) error {
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		Scheme: mgr.GetScheme(),
+		Mapper: mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Namespaces: map[string]cache.Config{
+			s.env.Namespace: {FieldSelector: fields.OneTermEqualSelector("metadata.name", model.DefaultCertSecretName)},
+		}}},
+	})
+	if err != nil {
+		return fmt.Errorf("creating the cache of Secret %s/%s: %w", s.env.Namespace, model.DefaultCertSecretName, err)
+	}
+	if err := mgr.Add(c); err != nil {
+		return err
+	}
+	inf, err := c.GetInformer(context.Background(), &corev1.Secret{}, cache.BlockUntilSynced(false))
+	if err != nil {
+		return fmt.Errorf("watching Secret %s/%s: %w", s.env.Namespace, model.DefaultCertSecretName, err)
+	}
+	changed := func() {
+		ctx := context.Background()
+		if err := s.ctrl.Enqueue(ctx, s.keysMatching(ctx, client.MatchingFields{indexDefaultCert: "true"})...); err != nil {
+			s.env.Log.Error(err, "queueing the Routes that use the default certificate")
+		}
+	}
+	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { changed() },
+		UpdateFunc: func(any, any) { changed() },
+		DeleteFunc: func(any) { changed() },
+	})
+	if err != nil {
+		return fmt.Errorf("watching Secret %s/%s: %w", s.env.Namespace, model.DefaultCertSecretName, err)
+	}
+	s.secrets = c
+	return nil
 }
 
 func (s *Source) addIndexes(mgr manager.Manager) error {
@@ -123,14 +170,6 @@ func (s *Source) addWatches() error {
 		return nil
 	}, nil); err != nil {
 		return fmt.Errorf("watching EndpointSlices: %w", err)
-	}
-	if err := vstree.Watch(c, &corev1.Secret{}, func(ctx context.Context, sec *corev1.Secret) []model.Key {
-		if sec.Namespace != s.env.Namespace || sec.Name != model.DefaultCertSecretName {
-			return nil
-		}
-		return s.keysMatching(ctx, client.MatchingFields{indexDefaultCert: "true"})
-	}, nil); err != nil {
-		return fmt.Errorf("watching Secrets: %w", err)
 	}
 	if s.env.Settings.NSSyncLabelKey != "" {
 		if err := vstree.Watch(c, &corev1.Namespace{}, func(ctx context.Context, ns *corev1.Namespace) []model.Key {
@@ -270,6 +309,7 @@ func (s *Source) Reconcile(ctx context.Context, key model.Key) (reconcile.Result
 		log.Error(applyErr, "the Avi Controller rejected the Route tree; fix the Routes named in the status")
 		return vstree.Outcome(applyErr)
 	}
+	log.V(1).Info("reconciled", "objects", len(tree.Objects), "routes", len(decisions), "writes", res.Writes())
 	return reconcile.Result{}, errors.Join(statusErrs...)
 }
 
@@ -378,7 +418,7 @@ func (s *Source) snapshot(ctx context.Context, routes []*routev1.Route) (model.R
 	}
 	if needDefault {
 		var sec corev1.Secret
-		switch err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.env.Namespace, Name: model.DefaultCertSecretName}, &sec); {
+		switch err := s.secrets.Get(ctx, types.NamespacedName{Namespace: s.env.Namespace, Name: model.DefaultCertSecretName}, &sec); {
 		case err == nil:
 			snap.DefaultCert = &sec
 		case !apierrors.IsNotFound(err):

@@ -694,3 +694,50 @@ func routeContains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestRouteRestartMakesNoWrites restarts the workload with every Route kind in place and
+// nothing changed: the new instance compares and writes nothing to the Controller.
+func TestRouteRestartMakesNoWrites(t *testing.T) {
+	e := startRouteEnv(t, nil)
+	e.backend(e.ns, "web", "10.1.0.1", "10.1.0.2")
+	leaf, dest, def := routeNewPEM(t, "leaf"), routeNewPEM(t, "dest"), routeNewPEM(t, "def")
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: e.akoNS, Name: model.DefaultCertSecretName},
+		Data: map[string][]byte{"tls.crt": []byte(def.cert), "tls.key": []byte(def.key)}})
+	routes := map[string]*routev1.TLSConfig{
+		"plain":   nil,
+		"edge":    {Termination: routev1.TLSTerminationEdge, Certificate: leaf.cert, Key: leaf.key, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect},
+		"default": {Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow},
+		"reenc":   {Termination: routev1.TLSTerminationReencrypt, Certificate: leaf.cert, Key: leaf.key, DestinationCACertificate: dest.cert},
+		"pass":    {Termination: routev1.TLSTerminationPassthrough, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect},
+	}
+	keys := map[model.Key]bool{}
+	s, c := routeSimSettings()
+	s.ClusterName = "c1"
+	for name, tls := range routes {
+		r := e.route(e.ns, name, name+".avi.internal", "", "web", tls)
+		k, _, _ := model.RouteKey(r, s, c)
+		keys[k] = true
+	}
+	for name := range routes {
+		e.waitAdmitted(e.ns, name, name+".avi.internal")
+	}
+	e.stack.workloads[0].stop()
+
+	e.stack.sim.ResetRequests()
+	e.stack.logs.reset()
+	e.stack.start("ako-1")
+	e.eventually("every Route tree reconciled by the new instance", func() error {
+		for k := range keys {
+			if !e.stack.logs.contains(`"reconciled"`, string(k)) {
+				return fmt.Errorf("tree %s not reconciled yet", k)
+			}
+		}
+		return nil
+	})
+	if w := e.stack.sim.Writes(); w != 0 {
+		t.Fatalf("restart with no change made %d writes: %v", w, writeRequests(e.stack.sim.Requests()))
+	}
+	if e.stack.sim.Counts()["GET virtualservice"] == 0 {
+		t.Fatal("the second instance never read the Controller; the check above proves nothing")
+	}
+}
