@@ -1,0 +1,299 @@
+package bench
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	routev1 "github.com/openshift/api/route/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/akoproject/ako/internal/avisim"
+	"github.com/akoproject/ako/internal/avisim/avisimtest"
+	"github.com/akoproject/ako/internal/settings"
+	"github.com/akoproject/ako/internal/workload"
+	"github.com/akoproject/ako/test/kubeenv"
+)
+
+const (
+	benchRoutes   = 2000
+	routeServices = 200 // each Route uses 1-3 of them
+)
+
+// BenchmarkRoutes: 2000 Routes on OpenShift (60% edge, 20% insecure, 10% reencrypt,
+// 10% passthrough; 1-3 backends each), every Avi call delayed 5 ms. Reports the seconds
+// until every Route is Admitted with a VIP, Avi calls by verb, the peak heap of the
+// process, and after a restart the writes (must be 0) and seconds to steady state.
+func BenchmarkRoutes(b *testing.B) {
+	ctrl.SetLogger(logr.Discard())
+	env, err := kubeenv.Start(kubeenv.Options{OpenShift: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = env.Stop() }()
+	cfg := rest.CopyConfig(env.Config)
+	cfg.QPS, cfg.Burst = 1000, 2000
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		b.Fatal(err)
+	}
+	if err := routev1.Install(scheme); err != nil {
+		b.Fatal(err)
+	}
+	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim := avisimtest.Start(b, avisim.Options{})
+	sim.AddFault(avisim.Fault{Latency: callLatency})
+	akoNS, appNS := "avi-system", "routes"
+	routeSetup(b, k8s, sim, akoNS, appNS)
+
+	for i := 0; i < b.N; i++ {
+		sim.ResetRequests()
+		peak := sampleHeap()
+		start := time.Now()
+		trees := &treeCounter{seen: map[string]bool{}}
+		stop := runRouteWorkload(b, cfg, akoNS, trees)
+		waitAllAdmitted(b, k8s, appNS)
+		toAdmitted := time.Since(start)
+		calls := sim.Counts()
+		writes := sim.Writes()
+		want := trees.count()
+		stop()
+		heap := peak()
+
+		sim.ResetRequests()
+		restarted := &treeCounter{seen: map[string]bool{}}
+		start = time.Now()
+		stop = runRouteWorkload(b, cfg, akoNS, restarted)
+		for restarted.count() < want {
+			if time.Since(start) > 10*time.Minute {
+				b.Fatalf("restart: only %d of %d Route trees reconciled", restarted.count(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		toSteady := time.Since(start)
+		restartWrites := sim.Writes()
+		stop()
+
+		b.ReportMetric(toAdmitted.Seconds(), "s-to-all-admitted")
+		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(restartWrites), "restart-writes")
+		b.ReportMetric(toSteady.Seconds(), "s-restart-steady")
+		verbs := byVerb(calls)
+		for _, verb := range []string{"GET", "POST", "PUT", "DELETE"} {
+			b.ReportMetric(float64(verbs[verb]), "calls-"+verb)
+		}
+		fmt.Fprintf(os.Stdout, "\n%d Routes (%d trees), %s per Avi call: %.1f s to all Admitted, %d writes, calls %v, peak heap %.0f MiB; restart: %.1f s, %d writes\n",
+			benchRoutes, want, callLatency, toAdmitted.Seconds(), writes, verbs, float64(heap)/(1<<20), toSteady.Seconds(), restartWrites)
+		if restartWrites != 0 {
+			b.Errorf("a restart with nothing changed made %d writes", restartWrites)
+		}
+	}
+}
+
+func routeSetup(b *testing.B, k8s client.Client, sim *avisimtest.Sim, akoNS, appNS string) {
+	ctx := context.Background()
+	for _, ns := range []string{akoNS, appNS} {
+		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	leaf, dest, def := benchPEM(b, "leaf"), benchPEM(b, "dest"), benchPEM(b, "default")
+	objs := []client.Object{
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: akoNS, Name: settings.ConfigMapName}, Data: map[string]string{
+			settings.KeyControllerIP: sim.Host, settings.KeyClusterName: "bench", settings.KeyVIPNetworkList: `[{"networkName":"vip-net"}]`,
+			settings.KeyLogLevel: "WARN", settings.KeyShardVSSize: "LARGE",
+		}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: akoNS, Name: settings.SecretName},
+			Data: map[string][]byte{settings.SecretKeyUsername: []byte(sim.Username), settings.SecretKeyPassword: []byte(sim.Password)}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: akoNS, Name: "router-certs-default"},
+			Data: map[string][]byte{"tls.crt": []byte(def.cert), "tls.key": []byte(def.key)}},
+	}
+	for _, o := range objs {
+		if err := k8s.Create(ctx, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	parallel(b, routeServices, func(i int) error { return createRouteService(ctx, k8s, appNS, i) })
+	parallel(b, benchRoutes, func(i int) error { return k8s.Create(ctx, benchRoute(appNS, i, leaf, dest)) })
+}
+
+func parallel(b *testing.B, n int, create func(int) error) {
+	var wg gosync.WaitGroup
+	errs := make(chan error, n)
+	work := make(chan int)
+	for range 16 {
+		wg.Go(func() {
+			for i := range work {
+				if err := create(i); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+func createRouteService(ctx context.Context, k8s client.Client, ns string, i int) error {
+	name := fmt.Sprintf("web-%03d", i)
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: corev1.ServiceSpec{
+		Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080), Protocol: corev1.ProtocolTCP}},
+	}}
+	if err := k8s.Create(ctx, svc); err != nil {
+		return err
+	}
+	pname, port, proto, ready := "http", int32(8080), corev1.ProtocolTCP, true
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Namespace: ns, Name: name + "-1", Labels: map[string]string{discoveryv1.LabelServiceName: name}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: &pname, Port: &port, Protocol: &proto}},
+	}
+	for e := range endpointsPer {
+		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{Addresses: []string{fmt.Sprintf("10.%d.%d.%d", 100+e, i/250, i%250+1)},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready}})
+	}
+	return k8s.Create(ctx, es)
+}
+
+// benchRoute is Route i of the mix: by i%10, 0-5 edge (half inline, half the default
+// certificate, some Redirect), 6-7 insecure, 8 reencrypt, 9 passthrough; i%3+1 backends.
+func benchRoute(ns string, i int, leaf, dest benchCert) *routev1.Route {
+	r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("r%04d", i)}, Spec: routev1.RouteSpec{
+		Host: fmt.Sprintf("r%04d.avi.internal", i),
+		To:   routev1.RouteTargetReference{Kind: "Service", Name: fmt.Sprintf("web-%03d", i%routeServices)},
+	}}
+	for a := 1; a <= i%3; a++ {
+		w := int32(50)
+		r.Spec.AlternateBackends = append(r.Spec.AlternateBackends, routev1.RouteTargetReference{Kind: "Service", Name: fmt.Sprintf("web-%03d", (i+a)%routeServices), Weight: &w})
+	}
+	switch k := i % 10; {
+	case k < 3:
+		r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: leaf.cert, Key: leaf.key}
+	case k < 6:
+		r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect}
+	case k == 8:
+		r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt, Certificate: leaf.cert, Key: leaf.key, DestinationCACertificate: dest.cert}
+	case k == 9:
+		r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
+	}
+	return r
+}
+
+type benchCert struct{ cert, key string }
+
+func benchPEM(b *testing.B, cn string) benchCert {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchCert{
+		cert: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		key:  string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})),
+	}
+}
+
+// treeCounter counts the distinct Route trees the workload reported reconciled.
+type treeCounter struct {
+	mu   gosync.Mutex
+	seen map[string]bool
+}
+
+func (c *treeCounter) add(line string) {
+	i := strings.Index(line, `"tree"="`)
+	if !strings.Contains(line, `"reconciled"`) || i < 0 {
+		return
+	}
+	tree := line[i+8:]
+	tree = tree[:strings.Index(tree, `"`)]
+	c.mu.Lock()
+	c.seen[tree] = true
+	c.mu.Unlock()
+}
+
+func (c *treeCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}
+
+func runRouteWorkload(b *testing.B, cfg *rest.Config, ns string, trees *treeCounter) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	log := funcr.New(func(_, args string) { trees.add(args) }, funcr.Options{Verbosity: 1})
+	go func() {
+		done <- workload.Run(ctx, workload.Options{Config: cfg, Namespace: ns, PodName: "ako-0",
+			APIAddress: "127.0.0.1:0", APIListening: func(net.Addr) {}, Log: log})
+	}()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Logf("workload: %v", err)
+		}
+	}
+}
+
+func waitAllAdmitted(b *testing.B, k8s client.Client, ns string) {
+	deadline := time.Now().Add(20 * time.Minute)
+	for time.Now().Before(deadline) {
+		var list routev1.RouteList
+		if err := k8s.List(context.Background(), &list, client.InNamespace(ns)); err == nil {
+			n := 0
+			for _, r := range list.Items {
+				for _, in := range r.Status.Ingress {
+					if in.RouterName == "ako-bench" && len(in.Conditions) == 1 && in.Conditions[0].Status == corev1.ConditionTrue && in.Conditions[0].Message != "" {
+						n++
+						break
+					}
+				}
+			}
+			if n == benchRoutes {
+				return
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	b.Fatal("not every Route was Admitted with a VIP within 20 minutes")
+}
