@@ -114,7 +114,10 @@ type workload struct {
 func newWorkload(opts Options) (*workload, error) {
 	cfg := rest.CopyConfig(opts.Config)
 	if cfg.QPS == 0 {
-		cfg.QPS, cfg.Burst = 100, 100
+		// A boot sync writes two patches per Service (annotations, status); at the
+		// client-go default of 5 qps, or even 100, status lags the Controller by minutes
+		// for a thousand Services. API Priority and Fairness still protects the server.
+		cfg.QPS, cfg.Burst = 300, 600
 	}
 	opts.Config = cfg
 	kube, err := kubernetes.NewForConfig(cfg)
