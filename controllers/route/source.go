@@ -301,7 +301,7 @@ func (s *Source) Reconcile(ctx context.Context, key model.Key) (reconcile.Result
 		}
 	}
 	for _, r := range outOfScope {
-		if _, err := s.env.Status.ClearRoute(ctx, r, s.routerName()); err != nil {
+		if _, err := s.env.Status.ClearRoute(ctx, r, s.routerName()); client.IgnoreNotFound(err) != nil {
 			statusErrs = append(statusErrs, err)
 		}
 	}
@@ -455,7 +455,7 @@ func (s *Source) writeStatus(ctx context.Context, r *routev1.Route, d model.Rout
 	}
 	changed, err := s.env.Status.SetRouteStatus(ctx, r, s.routerName(), a, metav1.NewTime(s.Now()))
 	if err != nil || !changed {
-		return err
+		return client.IgnoreNotFound(err) // a Route deleted meanwhile needs no status
 	}
 	if a.Admitted {
 		s.env.Status.Normal(r, status.ReasonSynced, fmt.Sprintf("Added virtualservice %s for %s", d.VSName, d.Host))
