@@ -73,3 +73,46 @@ func TestDeleteConfigRoundTrip(t *testing.T) {
 		t.Error("AviObjectDeletionStatus still set after deleteConfig false")
 	}
 }
+
+// In-process (the operator runs the workload, no StatefulSet), deletion progress is
+// reported on the ConfigMap; enableEvents false silences Normal Events but not Warnings.
+func TestDeleteConfigInProcessAndQuietEvents(t *testing.T) {
+	s := newStack(t, map[string]string{settings.KeyEnableEvents: "false"})
+	ctx := context.Background()
+	s.startWith("ako-0", func(o *workload.Options) { o.InProcess = true })
+	names := syncServices(t, s, 3)
+	bad := lbService(s.appNS, "bad", 80)
+	bad.Annotations = map[string]string{"ako.vmware.com/load-balancer-ip": "nope"}
+	must(t, k8s.Create(ctx, bad))
+	eventually(t, 20*time.Second, func() string {
+		if !hasEvent(events(t, s.appNS, "Service", "bad"), corev1.EventTypeWarning, "InvalidConfiguration", "nope") {
+			return "no Warning event with enableEvents false"
+		}
+		return ""
+	})
+	for _, n := range names {
+		if hasEvent(events(t, s.appNS, "Service", n), corev1.EventTypeNormal, "Synced", "") {
+			t.Errorf("Normal Synced event for %s although enableEvents is false", n)
+		}
+	}
+
+	setDeleteConfig(t, s, "true")
+	eventually(t, 30*time.Second, func() string {
+		var cm corev1.ConfigMap
+		must(t, k8s.Get(ctx, client.ObjectKey{Namespace: s.akoNS, Name: settings.ConfigMapName}, &cm))
+		if v := cm.Annotations[settings.DeletionStatusAnnotation]; v != settings.DeletionDone {
+			return "ConfigMap AviObjectDeletionStatus = " + v
+		}
+		if left := ownedNames(s); len(left) > 0 {
+			return "objects left: " + join(left)
+		}
+		return ""
+	})
+	setDeleteConfig(t, s, "false")
+	waitVIPs(t, s, names...)
+	var cm corev1.ConfigMap
+	must(t, k8s.Get(ctx, client.ObjectKey{Namespace: s.akoNS, Name: settings.ConfigMapName}, &cm))
+	if _, ok := cm.Annotations[settings.DeletionStatusAnnotation]; ok {
+		t.Error("annotation still on the ConfigMap after deleteConfig false")
+	}
+}

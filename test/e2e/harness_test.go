@@ -134,18 +134,26 @@ type running struct {
 // start runs a workload as pod podName.
 func (s *stack) start(podName string) *running {
 	s.t.Helper()
+	return s.startWith(podName, nil)
+}
+
+// startWith runs a workload as pod podName, with options changed by edit.
+func (s *stack) startWith(podName string, edit func(*workload.Options)) *running {
+	s.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1), api: make(chan string, 1)}
 	log := funcr.New(func(prefix, args string) {
 		s.logs.add(prefix + " " + args)
 	}, funcr.Options{Verbosity: 1})
-	go func() {
-		r.done <- workload.Run(ctx, workload.Options{
-			Config: testEnv.Config, Namespace: s.akoNS, PodName: podName,
-			APIAddress: "127.0.0.1:0", APIListening: func(a net.Addr) { r.api <- a.String() },
-			Log: log, ConnectRetryMax: 2 * time.Second,
-		})
-	}()
+	opts := workload.Options{
+		Config: testEnv.Config, Namespace: s.akoNS, PodName: podName,
+		APIAddress: "127.0.0.1:0", APIListening: func(a net.Addr) { r.api <- a.String() },
+		Log: log, ConnectRetryMax: 2 * time.Second,
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	go func() { r.done <- workload.Run(ctx, opts) }()
 	select {
 	case r.addr = <-r.api:
 	case err := <-r.done:
