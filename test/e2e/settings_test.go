@@ -48,3 +48,32 @@ func TestInvalidSettingsReported(t *testing.T) {
 		t.Error("the password appears in the logs")
 	}
 }
+
+// A change of a setting that is not live (autoFQDN) restarts the workload in-process
+// with the new value; the FQDN disappears from the VIP and the status.
+func TestRestartSettingAppliesWithoutPodRestart(t *testing.T) {
+	s := newStack(t, nil)
+	s.start("ako-0")
+	must(t, k8s.Create(context.Background(), lbService(s.appNS, "web", 80)))
+	waitVIPs(t, s, "web")
+	if _, svc := serviceVIP(t, s.appNS, "web"); svc.Status.LoadBalancer.Ingress[0].Hostname == "" {
+		t.Fatal("no hostname with autoFQDN default")
+	}
+	patch := []byte(`{"data":{"autoFQDN":"disabled"}}`)
+	must(t, k8s.Patch(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.akoNS, Name: settings.ConfigMapName}},
+		client.RawPatch(types.MergePatchType, patch)))
+	eventually(t, 30*time.Second, func() string {
+		ip, svc := serviceVIP(t, s.appNS, "web")
+		if ip == "" || svc.Status.LoadBalancer.Ingress[0].Hostname != "" {
+			return "hostname still shown"
+		}
+		o, _ := s.sim.Object("vsvip", "c1--"+s.appNS+"-web")
+		if dns, _ := o["dns_info"].([]any); len(dns) != 0 {
+			return "VsVip still has dns_info"
+		}
+		return ""
+	})
+	if !s.logs.contains("restarting the workload") {
+		t.Error("no log line about the restart")
+	}
+}
