@@ -29,6 +29,7 @@ const (
 	ReasonUnsupportedTLS        = "UnsupportedTLSConfiguration"
 	ReasonInvalidPath           = "InvalidPath"
 	ReasonHostAlreadyClaimed    = "HostAlreadyClaimed"
+	ReasonNameTooLong           = "NameTooLong"
 	fqdnReusePolicyStrict       = "Strict"
 	defaultBackendWeight        = 100
 	maxBackendWeight            = 256
@@ -230,7 +231,23 @@ func parseRoute(snap RouteSnapshot, r *routev1.Route, host string, certs certChe
 		return nil, err
 	}
 	p.backends = backends
+	if n := longestObjectName(snap.Settings.NamePrefix(), p); n > MaxNameLength {
+		return nil, reject(ReasonNameTooLong, "the Avi object names of this Route would be up to %d characters and Avi allows %d: shorten the host, path, Route or Service name", n, MaxNameLength)
+	}
 	return p, nil
+}
+
+// longestObjectName bounds the longest Avi name any tree builds for p (the PKI profile of
+// a dedicated reencrypt pool is the longest form). An over-long name would make the
+// Controller refuse the whole tree, so such a Route is rejected on its own.
+func longestObjectName(prefix string, p *parsedRoute) int {
+	longest := 0
+	for _, be := range p.backends {
+		n := len(prefix) + len(p.namespace) + len(p.host) + len(p.path) + len(p.name) + len(be.service) + 3 +
+			len(dedicatedSuffix) + len("-pkiprofile")
+		longest = max(longest, n)
+	}
+	return longest
 }
 
 func checkHostDomain(c Cloud, host string) *rejection {

@@ -171,6 +171,14 @@ func TestRouteRejections(t *testing.T) {
 			wantMessage: `spec.to.kind "Deployment" is not supported`,
 		},
 		{
+			name: "object names longer than Avi allows",
+			route: func() *routev1.Route {
+				return rtWithPath(rtRoute("ns", "r", shopHost, "svc", 0), "/"+strings.Repeat("p", 220))
+			},
+			wantReason:  ReasonNameTooLong,
+			wantMessage: "Avi allows 255",
+		},
+		{
 			name:        "path without leading slash",
 			route:       func() *routev1.Route { return rtWithPath(rtRoute("ns", "r", shopHost, "svc", 0), "api") },
 			wantReason:  ReasonInvalidPath,
