@@ -358,7 +358,8 @@ func (s *Stack) Observer() *Observer {
 }
 
 // Stop stops the operator, the simulator (saving its state) and the control plane, in
-// that order, waits for each, and checks that no child process is left.
+// that order, waits for each, and makes sure no child process is left: a process group
+// that outlived its graceful stop is killed, and reported. Calling Stop again is safe.
 func (s *Stack) Stop() error {
 	var errs []error
 	if s.operator != nil {
@@ -366,20 +367,24 @@ func (s *Stack) Stop() error {
 		if err := s.operator.stop(30 * time.Second); err != nil {
 			errs = append(errs, err)
 		}
+		s.operator = nil
 	}
 	if s.sim != nil {
 		s.progress("stopping the Avi simulator")
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, s.sim.stop(ctx))
 		cancel()
+		s.sim = nil
 	}
 	if s.cp != nil {
 		s.progress("stopping kube-apiserver and etcd")
 		errs = append(errs, s.cp.stop())
+		s.cp = nil
 	}
 	for _, p := range s.children {
 		if groupAlive(p.PID) {
-			errs = append(errs, fmt.Errorf("%s (pid %d) is still running after stop", p.Name, p.PID))
+			errs = append(errs, fmt.Errorf("%s (pid %d) was still running after stop; killed its process group", p.Name, p.PID))
+			errs = append(errs, stopGroup(p.PID, 5*time.Second))
 		}
 	}
 	if len(s.children) > 0 && errors.Join(errs...) == nil {
@@ -389,6 +394,7 @@ func (s *Stack) Stop() error {
 	}
 	if s.logFile != nil {
 		_ = s.logFile.Close()
+		s.logFile = nil
 	}
 	return errors.Join(errs...)
 }

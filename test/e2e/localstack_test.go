@@ -129,15 +129,16 @@ func TestLocalStack(t *testing.T) {
 		}
 	})
 
-	t.Run("demo Route is admitted with a VIP", func(t *testing.T) {
-		lsEventually(t, 3*time.Minute, func() error {
-			route := lsGet(ctx, t, kube, "route.openshift.io/v1", "Route", lsDemoNamespace, "demo-insecure")
-			state := localstack.RouteStateOf(route)
-			if state.Admitted != "True" || state.VIP == "" {
-				return fmt.Errorf("demo-insecure: %+v", state)
-			}
-			return nil
-		})
+	t.Run("every demo Route is admitted with a VIP", func(t *testing.T) {
+		for _, name := range []string{"demo-insecure", "demo-edge", "demo-edge-redirect", "demo-reencrypt", "demo-passthrough"} {
+			lsEventually(t, 3*time.Minute, func() error {
+				route := lsGet(ctx, t, kube, "route.openshift.io/v1", "Route", lsDemoNamespace, name)
+				if state := localstack.RouteStateOf(route); state.Admitted != "True" || state.VIP == "" {
+					return fmt.Errorf("%s: %+v", name, state)
+				}
+				return nil
+			})
+		}
 	})
 
 	t.Run("LoadBalancer Service gets a VIP from the simulator", func(t *testing.T) {
@@ -199,6 +200,29 @@ func TestLocalStack(t *testing.T) {
 				return fmt.Errorf("pool %s servers %v, want the 3 demo endpoints and 10.128.0.14", lsDemoLBPool, servers)
 			}
 			return nil
+		})
+	})
+
+	t.Run("a rejected Route shows in the live view with its reason", func(t *testing.T) {
+		route := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "route.openshift.io/v1", "kind": "Route",
+			"metadata": map[string]any{"name": "demo-outside", "namespace": lsDemoNamespace},
+			"spec": map[string]any{
+				"host": "outside.example.com",
+				"to":   map[string]any{"kind": "Service", "name": "demo", "weight": int64(100)},
+				"port": map[string]any{"targetPort": "http"},
+			},
+		}}
+		if err := kube.Create(ctx, route); err != nil {
+			t.Fatal(err)
+		}
+		lsEventually(t, 2*time.Minute, func() error {
+			for _, line := range strings.Split(localstack.Render(ls.Observer().Snapshot(ctx)), "\n") {
+				if strings.HasPrefix(line, "demo/demo-outside ") && strings.Contains(line, "rejected: ") && strings.Contains(line, "outside.example.com") {
+					return nil
+				}
+			}
+			return fmt.Errorf("no rejection of demo-outside in the view:\n%s", localstack.Render(ls.Observer().Snapshot(ctx)))
 		})
 	})
 
