@@ -138,6 +138,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if !flag.Parsed() {
 		_ = flag.CommandLine.Parse([]string{})
 	}
+	quietSDKLog()
 	delay := cfg.RetryInitial
 	var lastErr error
 	gaveUp := func() error {
@@ -428,4 +429,14 @@ func compareVersions(a, b string) int {
 		}
 	}
 	return 0
+}
+
+// quietSDKLog keeps the SDK's glog lines ("Controller Host is not valid" for every
+// host:port session, "CheckControllerStatus is disabled" on every retry) off stderr:
+// this client reports each failure itself, classified, through logr. glog still writes
+// its own files in the temp directory, as it always does.
+func quietSDKLog() {
+	if f := flag.CommandLine.Lookup("stderrthreshold"); f != nil && f.Value.String() != "FATAL" {
+		_ = f.Value.Set("FATAL")
+	}
 }
