@@ -2,14 +2,8 @@ package avi
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"net"
 	"net/http/httptest"
 	"net/netip"
@@ -25,6 +19,7 @@ import (
 	"github.com/akoproject/ako/internal/avisim/avisimtest"
 	"github.com/akoproject/ako/internal/model"
 	"github.com/akoproject/ako/internal/settings"
+	"github.com/akoproject/ako/test/testcert"
 )
 
 func testCtx(t *testing.T) context.Context {
@@ -447,16 +442,5 @@ func TestClusterRuntimeDetectsControllerRestart(t *testing.T) {
 
 func otherCA(t *testing.T) []byte {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "other CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return []byte(testcert.New(t, "127.0.0.1").CertPEM)
 }

@@ -2,21 +2,16 @@ package avisim_test
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/akoproject/ako/internal/avisim/avisimtest"
+	"github.com/akoproject/ako/test/testcert"
 )
 
 type testCert struct {
@@ -29,30 +24,13 @@ type testCert struct {
 // issue makes a certificate for cn, signed by parent (self-signed when parent is nil).
 func issue(t *testing.T, cn string, parent *testCert) *testCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	var p testcert.Pair
+	if parent == nil {
+		p = testcert.New(t, cn)
+	} else {
+		p = testcert.Pair{Cert: parent.cert, Key: parent.key}.Issue(t, cn)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Test Org"}},
-		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(90 * 24 * time.Hour),
-		DNSNames: []string{cn}, IsCA: parent == nil, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-	}
-	signer, signerKey := tmpl, any(key)
-	if parent != nil {
-		signer, signerKey = parent.cert, parent.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	kder, _ := x509.MarshalECPrivateKey(key)
-	return &testCert{cert: cert, key: key,
-		pem:  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		kpem: string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))}
+	return &testCert{cert: p.Cert, key: p.Key, pem: p.CertPEM, kpem: p.KeyPEM}
 }
 
 // rawClient talks to the simulator without the SDK, for protocol-level checks.

@@ -1,19 +1,13 @@
 package sync
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
 	"testing"
-	"time"
 
 	"github.com/vmware/alb-sdk/go/models"
 
 	"github.com/akoproject/ako/internal/model"
+	"github.com/akoproject/ako/test/testcert"
 )
 
 // Realistic trees, written the way internal/model writes them (refs by name).
@@ -104,24 +98,8 @@ func l4Tree(svc string, ports ...int32) model.Tree {
 // testCert is a self-signed certificate and key for host.
 func testCert(t testing.TB, host string) (certPEM, keyPEM string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: host},
-		DNSNames: []string{host}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
+	p := testcert.New(t, host)
+	return p.CertPEM, p.KeyPEM
 }
 
 func certObj(name, certPEM, keyPEM string) model.Object {

@@ -2,14 +2,7 @@ package bench
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"strings"
@@ -35,6 +28,7 @@ import (
 	"github.com/akoproject/ako/internal/settings"
 	"github.com/akoproject/ako/internal/workload"
 	"github.com/akoproject/ako/test/kubeenv"
+	"github.com/akoproject/ako/test/testcert"
 )
 
 const (
@@ -214,25 +208,8 @@ func benchRoute(ns string, i int, leaf, dest benchCert) *routev1.Route {
 type benchCert struct{ cert, key string }
 
 func benchPEM(b *testing.B, cn string) benchCert {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return benchCert{
-		cert: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		key:  string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})),
-	}
+	p := testcert.New(b, cn)
+	return benchCert{cert: p.CertPEM, key: p.KeyPEM}
 }
 
 // treeCounter counts the distinct Route trees the workload reported reconciled.

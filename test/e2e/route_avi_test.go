@@ -2,13 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +21,7 @@ import (
 	"github.com/akoproject/ako/internal/model"
 	"github.com/akoproject/ako/internal/settings"
 	avisync "github.com/akoproject/ako/internal/sync"
+	"github.com/akoproject/ako/test/testcert"
 )
 
 // routePEM is a self-signed certificate and its key.
@@ -35,27 +29,8 @@ type routePEM struct{ cert, key string }
 
 func routeNewPEM(t testing.TB, cn string) routePEM {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return routePEM{
-		cert: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		key:  string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})),
-	}
+	p := testcert.New(t, cn)
+	return routePEM{cert: p.CertPEM, key: p.KeyPEM}
 }
 
 // routeSimSettings match the simulator's default seed (cloud Default-Cloud, DNS domain
