@@ -1,15 +1,19 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -370,12 +374,21 @@ func (w lsLogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestLocalStackAgainstACluster is `make run KUBECONFIG=... AVI_CONTROLLER=...`: no local
-// control plane and no simulator; the CRD, avi-secret and the AKOConfig go to the given
-// cluster and the operator runs with its default workload, StatefulSet ako.
+// TestLocalStackAgainstACluster is `make run KUBECONFIG=... AVI_CONTROLLER=...`, run as the
+// Makefile does (the ako-local command, one operator per process): no local control plane
+// and no simulator; the CRD, avi-secret and the AKOConfig go to the given cluster, the
+// operator runs with its default workload, StatefulSet ako, and SIGINT ends it cleanly.
 func TestLocalStackAgainstACluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
+	root := kubeenv.RepoRoot()
+	bin := filepath.Join(t.TempDir(), "ako-local")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ako-local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building ako-local: %v\n%s", err, out)
+	}
+
 	// A cluster of its own: the operator acts on avi-system, which other suites use.
 	env, err := kubeenv.Start(kubeenv.Options{})
 	if err != nil {
@@ -387,7 +400,7 @@ func TestLocalStackAgainstACluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	kube := lsKubeClient(t, kubeconfig)
-	// kubeenv installed the CRD; remove it so that the stack has to install it.
+	// kubeenv installed the CRD; remove it so that the command has to install it.
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	crd.Name = "akoconfigs.ako.vmware.com"
 	if err := kube.Delete(ctx, crd); err != nil {
@@ -400,70 +413,89 @@ func TestLocalStackAgainstACluster(t *testing.T) {
 		return nil
 	})
 
-	before, err := localstack.ChildProcesses(os.Getpid())
-	if err != nil {
+	out := &lsOutput{}
+	cmd := exec.CommandContext(ctx, bin, "--repo", root, "--state-dir", t.TempDir(), "--kubeconfig", kubeconfig,
+		"--ako-image", "registry.example.com/ako:test", "--view=false")
+	cmd.Env = append(os.Environ(), "AVI_CONTROLLER=avi.example.com", "AVI_USERNAME=ops", "AVI_PASSWORD=s3cret-pw")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ls, err := localstack.Start(ctx, localstack.Options{
-		RepoRoot:   kubeenv.RepoRoot(),
-		StateDir:   t.TempDir(),
-		Kubeconfig: kubeconfig,
-		Avi:        localstack.AviEndpoint{Address: "avi.example.com", Username: "ops", Password: "s3cret"},
-		AKOImage:   "registry.example.com/ako:test",
-		Progress:   lsLogWriter{t},
-	})
-	if err != nil {
-		t.Fatalf("starting the operator against the cluster: %v", err)
-	}
-	stopped := false
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	defer func() {
-		if !stopped {
-			_ = ls.Stop()
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
 		}
 	}()
-	if ls.Local || len(ls.Children()) != 0 {
-		t.Errorf("a real cluster run started local parts: local=%v children=%+v", ls.Local, ls.Children())
-	}
-	if err := kube.Get(ctx, types.NamespacedName{Name: crd.Name}, crd); err != nil || !lsCRDEstablished(crd) {
-		t.Fatalf("CRD %s not installed and Established: %v", crd.Name, err)
-	}
+
+	lsEventually(t, 2*time.Minute, func() error {
+		if err := kube.Get(ctx, types.NamespacedName{Name: crd.Name}, crd); err != nil || !lsCRDEstablished(crd) {
+			return fmt.Errorf("CRD %s not installed and Established (%v); output:\n%s", crd.Name, err, out)
+		}
+		return nil
+	})
 	secret := &corev1.Secret{}
-	if err := kube.Get(ctx, types.NamespacedName{Namespace: "avi-system", Name: "avi-secret"}, secret); err != nil {
-		t.Fatal(err)
-	}
-	if string(secret.Data["username"]) != "ops" || string(secret.Data["password"]) != "s3cret" {
+	lsEventually(t, time.Minute, func() error {
+		return kube.Get(ctx, types.NamespacedName{Namespace: "avi-system", Name: "avi-secret"}, secret)
+	})
+	if string(secret.Data["username"]) != "ops" || string(secret.Data["password"]) != "s3cret-pw" {
 		t.Error("avi-secret does not hold AVI_USERNAME and AVI_PASSWORD")
 	}
 	cfg := lsGet(ctx, t, kube, "ako.vmware.com/v1beta1", "AKOConfig", "avi-system", "ako-config")
 	if ip, _, _ := unstructured.NestedString(cfg.Object, "spec", "controllerSettings", "controllerIP"); ip != "avi.example.com" {
 		t.Errorf("controllerIP %q, want AVI_CONTROLLER", ip)
 	}
-	// The operator runs with its default workload: StatefulSet ako with AKO_IMAGE (the
+	// The operator runs with its default workload: StatefulSet ako with --ako-image (the
 	// sample AKOConfig names no image).
 	lsEventually(t, 2*time.Minute, func() error {
 		sts := &appsv1.StatefulSet{}
 		if err := kube.Get(ctx, types.NamespacedName{Namespace: "avi-system", Name: "ako"}, sts); err != nil {
-			return err
+			return fmt.Errorf("%v; output:\n%s", err, out)
 		}
 		if img := sts.Spec.Template.Spec.Containers[0].Image; img != "registry.example.com/ako:test" {
 			return fmt.Errorf("StatefulSet ako runs image %q", img)
 		}
 		return nil
 	})
-	for _, name := range []string{"demo-lb", "demo"} {
-		if err := kube.Get(ctx, types.NamespacedName{Namespace: lsDemoNamespace, Name: name}, &corev1.Service{}); err == nil {
-			t.Errorf("the demo Service %s was applied to a real cluster", name)
-		}
+	if err := kube.Get(ctx, types.NamespacedName{Namespace: lsDemoNamespace, Name: "demo-lb"}, &corev1.Service{}); err == nil {
+		t.Error("the demo application was applied to a real cluster")
 	}
-	if err := ls.Stop(); err != nil {
-		t.Fatalf("stopping: %v", err)
-	}
-	stopped = true
-	after, err := localstack.ChildProcesses(os.Getpid())
-	if err != nil {
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if len(after) != len(before) {
-		t.Errorf("children before %+v, after %+v", before, after)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("ako-local exited with %v after SIGINT; output:\n%s", err, out)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("ako-local still runs a minute after SIGINT; output:\n%s", out)
 	}
+	if !strings.Contains(out.String(), "stopped; nothing is left running") {
+		t.Errorf("no clean stop reported; output:\n%s", out)
+	}
+	if strings.Contains(out.String(), "s3cret-pw") {
+		t.Error("the Controller password appeared in the output")
+	}
+}
+
+// lsOutput collects a command's output for assertions, safely while it runs.
+type lsOutput struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *lsOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *lsOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
