@@ -177,23 +177,32 @@ func desiredEnv(cfg *v1beta1.AKOConfig, namespace string) []corev1.EnvVar {
 	return env
 }
 
-// desiredResources converts the spec's quantities; the CRD has already validated them, an
-// empty one is simply left out.
+// The CRD's resource defaults, applied here as well: an AKOConfig written through a
+// typed Go client carries empty limits/requests objects, which the API server does not
+// default, and a StatefulSet without resources is what the upstream operator renders.
+var (
+	defaultLimits   = v1beta1.ResourceAmounts{CPU: "350m", Memory: "400Mi"}
+	defaultRequests = v1beta1.ResourceAmounts{CPU: "200m", Memory: "300Mi"}
+)
+
+// desiredResources converts the spec's quantities (the CRD has already validated them);
+// an empty one takes its documented default.
 func desiredResources(r v1beta1.Resources) corev1.ResourceRequirements {
-	list := func(a v1beta1.ResourceAmounts) corev1.ResourceList {
+	list := func(a, def v1beta1.ResourceAmounts) corev1.ResourceList {
 		out := corev1.ResourceList{}
-		if q, err := resource.ParseQuantity(a.CPU); err == nil && a.CPU != "" {
-			out[corev1.ResourceCPU] = q
-		}
-		if q, err := resource.ParseQuantity(a.Memory); err == nil && a.Memory != "" {
-			out[corev1.ResourceMemory] = q
-		}
-		if len(out) == 0 {
-			return nil
+		for name, value := range map[corev1.ResourceName][2]string{
+			corev1.ResourceCPU:    {a.CPU, def.CPU},
+			corev1.ResourceMemory: {a.Memory, def.Memory},
+		} {
+			q, err := resource.ParseQuantity(value[0])
+			if value[0] == "" || err != nil {
+				q = resource.MustParse(value[1])
+			}
+			out[name] = q
 		}
 		return out
 	}
-	return corev1.ResourceRequirements{Limits: list(r.Limits), Requests: list(r.Requests)}
+	return corev1.ResourceRequirements{Limits: list(r.Limits, defaultLimits), Requests: list(r.Requests, defaultRequests)}
 }
 
 func httpProbe(path string, port int, initialDelay, period int32) *corev1.Probe {

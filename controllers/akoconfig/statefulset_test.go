@@ -209,3 +209,33 @@ func TestStatefulSetChanged(t *testing.T) {
 		})
 	}
 }
+
+func TestDesiredResourcesFillsEmptyQuantities(t *testing.T) {
+	cases := []struct {
+		name           string
+		in             v1beta1.Resources
+		limCPU, limMem string
+		reqCPU, reqMem string
+	}{
+		{"empty, as a typed client sends it", v1beta1.Resources{}, "350m", "400Mi", "200m", "300Mi"},
+		{"only limits cpu", v1beta1.Resources{Limits: v1beta1.ResourceAmounts{CPU: "1"}}, "1", "400Mi", "200m", "300Mi"},
+		{"all set", v1beta1.Resources{
+			Limits:   v1beta1.ResourceAmounts{CPU: "2", Memory: "1Gi"},
+			Requests: v1beta1.ResourceAmounts{CPU: "500m", Memory: "512Mi"},
+		}, "2", "1Gi", "500m", "512Mi"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := desiredResources(c.in)
+			check := func(what string, q resource.Quantity, want string) {
+				if q.Cmp(resource.MustParse(want)) != 0 {
+					t.Errorf("%s = %s, want %s", what, q.String(), want)
+				}
+			}
+			check("limits.cpu", got.Limits[corev1.ResourceCPU], c.limCPU)
+			check("limits.memory", got.Limits[corev1.ResourceMemory], c.limMem)
+			check("requests.cpu", got.Requests[corev1.ResourceCPU], c.reqCPU)
+			check("requests.memory", got.Requests[corev1.ResourceMemory], c.reqMem)
+		})
+	}
+}
