@@ -23,7 +23,7 @@ import (
 // +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=create;get;update
-// +kubebuilder:rbac:groups=route.openshift.io,resources=routes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=route.openshift.io,resources=routes,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=route.openshift.io,resources=routes/status,verbs=get;patch;update
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;ingressclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses/status,verbs=get;patch;update
@@ -31,8 +31,9 @@ import (
 
 // DesiredClusterRole is ClusterRole ako-cr: least privilege for the AKO workload. It reads
 // what it turns into Avi objects (Routes, Ingresses, Services, EndpointSlices, Nodes,
-// Namespaces, Secrets, ConfigMaps), writes their status, records Events, elects a leader
-// with a Lease and reports deletion progress as an annotation on StatefulSet ako.
+// Namespaces, Secrets, ConfigMaps), writes their status and AKO's annotations on Services
+// and Routes, records Events, elects a leader with a Lease and reports deletion progress
+// as an annotation on StatefulSet ako.
 func DesiredClusterRole() *rbacv1.ClusterRole {
 	read := []string{"get", "list", "watch"}
 	writeStatus := []string{"get", "patch", "update"}
@@ -47,7 +48,7 @@ func DesiredClusterRole() *rbacv1.ClusterRole {
 			{APIGroups: []string{""}, Resources: []string{"secrets", "configmaps"}, Verbs: read},
 			{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create", "get", "update"}},
-			{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes"}, Verbs: read},
+			{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes"}, Verbs: []string{"get", "list", "watch", "patch"}},
 			{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes/status"}, Verbs: writeStatus},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "ingressclasses"}, Verbs: read},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses/status"}, Verbs: writeStatus},

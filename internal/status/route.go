@@ -90,14 +90,21 @@ func withoutRouter(current []routev1.RouteIngress, routerName string) []routev1.
 	return out
 }
 
-// SetRouteStatus makes route show a in AKO's status.ingress entries. It writes only
-// what differs and reports whether it wrote. The three AKO keys go in the Admitted
-// reason only: writing them as Route annotations too (as upstream AKO does) needs
-// "patch" on routes, which the workload's ClusterRole does not grant.
+// SetRouteStatus makes route show a: AKO's status.ingress entries and, when admitted, the
+// three AKO annotations (ako-spec.md §7); a rejected Route carries none of them. It
+// writes only what differs and reports whether it wrote.
 func (w *Writer) SetRouteStatus(ctx context.Context, route *routev1.Route, routerName string, a RouteAdmission, now metav1.Time) (bool, error) {
+	var want map[string]string
+	if a.Admitted {
+		want = routeAnnotations(a)
+	}
+	annotated, err := w.setRouteAnnotations(ctx, route, want)
+	if err != nil {
+		return false, err
+	}
 	ingress := RouteIngress(route.Status.Ingress, routerName, a, now)
 	if reflect.DeepEqual(normalIngress(route.Status.Ingress), normalIngress(ingress)) {
-		return false, nil
+		return annotated, nil
 	}
 	if err := w.patch(ctx, route, map[string]any{"status": map[string]any{"ingress": ingress}}, true); err != nil {
 		return false, fmt.Errorf("writing the status of Route %s/%s: %w", route.Namespace, route.Name, err)
@@ -105,12 +112,16 @@ func (w *Writer) SetRouteStatus(ctx context.Context, route *routev1.Route, route
 	return true, nil
 }
 
-// ClearRoute removes AKO's status.ingress entries from route, leaving other routers'
-// entries alone. It reports whether it wrote anything.
+// ClearRoute removes AKO's status.ingress entries and annotations from route, leaving
+// other routers' entries alone. It reports whether it wrote anything.
 func (w *Writer) ClearRoute(ctx context.Context, route *routev1.Route, routerName string) (bool, error) {
+	annotated, err := w.setRouteAnnotations(ctx, route, nil)
+	if err != nil {
+		return false, err
+	}
 	rest := withoutRouter(route.Status.Ingress, routerName)
 	if len(rest) == len(route.Status.Ingress) {
-		return false, nil
+		return annotated, nil
 	}
 	var ingress any = rest
 	if len(rest) == 0 {
@@ -118,6 +129,18 @@ func (w *Writer) ClearRoute(ctx context.Context, route *routev1.Route, routerNam
 	}
 	if err := w.patch(ctx, route, map[string]any{"status": map[string]any{"ingress": ingress}}, true); err != nil {
 		return false, fmt.Errorf("clearing the status of Route %s/%s: %w", route.Namespace, route.Name, err)
+	}
+	return true, nil
+}
+
+// setRouteAnnotations makes AKO's annotations on route equal want (nil removes them).
+func (w *Writer) setRouteAnnotations(ctx context.Context, route *routev1.Route, want map[string]string) (bool, error) {
+	p := annotationPatch(route.Annotations, want)
+	if p == nil {
+		return false, nil
+	}
+	if err := w.patch(ctx, route, map[string]any{"metadata": map[string]any{"annotations": p}}, false); err != nil {
+		return false, fmt.Errorf("annotating Route %s/%s: %w", route.Namespace, route.Name, err)
 	}
 	return true, nil
 }

@@ -182,9 +182,31 @@ func (e *routeEnv) waitAdmitted(ns, name, host string) routev1.RouteIngress {
 		if c.Type != routev1.RouteAdmitted || c.Status != corev1.ConditionTrue || !strings.HasPrefix(c.Message, "10.10.10.") || in.Host != host {
 			return fmt.Errorf("status = %+v", in)
 		}
-		return nil
+		return e.annotatedLikeReason(ns, name, c.Reason)
 	})
 	return in
+}
+
+// annotatedLikeReason checks that the Route carries the three AKO annotations with the
+// values of its Admitted reason (ako-spec.md §7), or none of them when reason is "".
+func (e *routeEnv) annotatedLikeReason(ns, name, reason string) error {
+	var r routev1.Route
+	if err := e.kube.Get(e.ctx, types.NamespacedName{Namespace: ns, Name: name}, &r); err != nil {
+		return err
+	}
+	want := map[string]string{}
+	if reason != "" {
+		if err := json.Unmarshal([]byte(reason), &want); err != nil {
+			return fmt.Errorf("Admitted reason is not JSON: %q", reason)
+		}
+	}
+	for _, k := range []string{"ako.vmware.com/host-fqdn-vs-uuid-map", "ako.vmware.com/controller-cluster-uuid", "ako.vmware.com/tenant-name"} {
+		got, has := r.Annotations[k]
+		if w, wanted := want[k]; wanted != has || got != w {
+			return fmt.Errorf("annotation %s = %q (present %v), want %q (present %v)", k, got, has, w, wanted)
+		}
+	}
+	return nil
 }
 
 func (e *routeEnv) waitRejected(ns, name, reason, message string) {
@@ -198,7 +220,7 @@ func (e *routeEnv) waitRejected(ns, name, reason, message string) {
 		if c.Status != corev1.ConditionFalse || c.Reason != reason || !strings.Contains(c.Message, message) {
 			return fmt.Errorf("status = %+v", in)
 		}
-		return nil
+		return e.annotatedLikeReason(ns, name, "")
 	})
 }
 
@@ -592,6 +614,9 @@ func TestRoutesOnOpenShift(t *testing.T) {
 		e.eventually("status and pool removed", func() error {
 			if _, err := e.admission(leaving, "r"); err == nil {
 				return fmt.Errorf("AKO status still on the Route")
+			}
+			if err := e.annotatedLikeReason(leaving, "r", ""); err != nil {
+				return err
 			}
 			if found, err := e.avi("pool", e.prefix+"leaving.avi.internal-"+leaving+"-r-web", &models.Pool{}); err != nil || found {
 				return fmt.Errorf("pool still there (err %v)", err)
