@@ -271,13 +271,24 @@ func (s *Server) handleCreate(w http.ResponseWriter, req *request) {
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, req *request, id string) {
+	s.handleWrite(w, req, func(body map[string]any) (map[string]any, *apiError) { return s.updateLocked(req, id, body) })
+}
+
+// handlePatch applies {"add"|"replace"|"delete": {...}} to the stored object.
+func (s *Server) handlePatch(w http.ResponseWriter, req *request, id string) {
+	s.handleWrite(w, req, func(patch map[string]any) (map[string]any, *apiError) { return s.patchLocked(req, id, patch) })
+}
+
+// handleWrite decodes the JSON object body of a PUT or PATCH, applies it with change
+// under the store lock and answers with the stored object.
+func (s *Server) handleWrite(w http.ResponseWriter, req *request, change func(body map[string]any) (map[string]any, *apiError)) {
 	body, err := decodeJSONObject(req.body)
 	if err != nil {
 		writeError(w, errorf(http.StatusBadRequest, "invalid JSON body: %v", err))
 		return
 	}
 	s.mu.Lock()
-	out, e := s.updateLocked(req, id, body)
+	out, e := change(body)
 	s.mu.Unlock()
 	if e != nil {
 		writeError(w, e)
@@ -287,14 +298,15 @@ func (s *Server) handleUpdate(w http.ResponseWriter, req *request, id string) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) updateLocked(req *request, id string, body map[string]any) (map[string]any, *apiError) {
+// writableLocked is the object uuid id names, when the request's tenant may write it.
+func (s *Server) writableLocked(req *request, id string) (*object, tenantScope, *apiError) {
 	ts, e := s.requestTenant(req.tenant)
 	if e != nil {
-		return nil, e
+		return nil, ts, e
 	}
 	old := s.st.byUUID[id]
 	if old == nil || old.kind != req.kind || !ts.visible(old) {
-		return nil, errorf(http.StatusNotFound, "%s object not found!", kinds[req.kind].model)
+		return nil, ts, errorf(http.StatusNotFound, "%s object not found!", kinds[req.kind].model)
 	}
 	if !ts.all && old.tenant != ts.uuid {
 		// AKO repeats VRF and SE group PUTs as admin on 400, other types on 403 (spec §2.4).
@@ -302,7 +314,15 @@ func (s *Server) updateLocked(req *request, id string, body map[string]any) (map
 		if req.kind == "vrfcontext" || req.kind == "serviceenginegroup" {
 			code = http.StatusBadRequest
 		}
-		return nil, errorf(code, "Cannot modify %s %s: it belongs to another tenant", kinds[req.kind].model, old.name)
+		return nil, ts, errorf(code, "Cannot modify %s %s: it belongs to another tenant", kinds[req.kind].model, old.name)
+	}
+	return old, ts, nil
+}
+
+func (s *Server) updateLocked(req *request, id string, body map[string]any) (map[string]any, *apiError) {
+	old, ts, e := s.writableLocked(req, id)
+	if e != nil {
+		return nil, e
 	}
 	obj, e := s.write(writeOp{kind: req.kind, body: body, existing: old, tenant: ts})
 	if e != nil {
@@ -311,32 +331,10 @@ func (s *Server) updateLocked(req *request, id string, body map[string]any) (map
 	return s.render(obj, req.host, true), nil
 }
 
-// handlePatch applies {"add"|"replace"|"delete": {...}} to the stored object.
-func (s *Server) handlePatch(w http.ResponseWriter, req *request, id string) {
-	patch, err := decodeJSONObject(req.body)
-	if err != nil {
-		writeError(w, errorf(http.StatusBadRequest, "invalid JSON body: %v", err))
-		return
-	}
-	s.mu.Lock()
-	out, e := s.patchLocked(req, id, patch)
-	s.mu.Unlock()
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	s.dirty()
-	writeJSON(w, http.StatusOK, out)
-}
-
 func (s *Server) patchLocked(req *request, id string, patch map[string]any) (map[string]any, *apiError) {
-	ts, e := s.requestTenant(req.tenant)
+	old, ts, e := s.writableLocked(req, id)
 	if e != nil {
 		return nil, e
-	}
-	old := s.st.byUUID[id]
-	if old == nil || old.kind != req.kind || !ts.visible(old) {
-		return nil, errorf(http.StatusNotFound, "%s object not found!", kinds[req.kind].model)
 	}
 	// Work on the write form: refs as canonical URLs so they resolve again.
 	body := s.render(old, "sim", false)

@@ -387,6 +387,10 @@ func TestPatchSlugMethodsAndCrossTenantWrites(t *testing.T) {
 	if _, err := c.VrfContext.Update(vrf); err != nil {
 		t.Fatalf("the same PUT as admin: %v", err)
 	}
+	// PATCH is a write like PUT: the same tenant rule holds.
+	if _, err := c.HealthMonitor.Patch(*hm.UUID, map[string]any{"description": "x"}, "replace", session.SetOptTenant("team-b")); aviStatus(err) != 403 {
+		t.Fatalf("team-b PATCH of an admin health monitor: %v", err)
+	}
 }
 
 func TestValidationOff(t *testing.T) {
