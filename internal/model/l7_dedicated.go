@@ -52,17 +52,7 @@ func (b *routeBuilder) dedicatedTree(vsName string, routes []*parsedRoute) map[*
 		index++
 		vs.HTTPPolicies = append(vs.HTTPPolicies, ref)
 	}
-	var namespaces, ids []string
-	for _, p := range routes {
-		namespaces = append(namespaces, p.namespace)
-		ids = append(ids, p.namespace+"/"+p.name)
-	}
-	vs.Markers = b.markers(routeMarkers{namespaces: namespaces, hosts: []string{host}})
-	vs.ServiceMetadata = routeMetadata{ServiceMetadata: ServiceMetadata{
-		NamespaceIngressName: sortedUnique(ids),
-		Namespace:            routes[0].namespace,
-		HostNames:            []string{host},
-	}}.JSON()
+	vs.Markers, vs.ServiceMetadata = b.hostVSIdentity(host, routes)
 	b.add(KindVirtualService, vsName, vs)
 	return served
 }

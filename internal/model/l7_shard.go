@@ -117,19 +117,26 @@ func (b *routeBuilder) sniChild(parent, host string, routes []*parsedRoute) stri
 	child.IgnPoolNetReach = ptrTo(false)
 	child.SslKeyAndCertificateRefs = certRefs
 	child.HTTPPolicies = policies
+	child.Markers, child.ServiceMetadata = b.hostVSIdentity(host, routes)
+	b.add(KindVirtualService, name, child)
+	return name
+}
+
+// hostVSIdentity is the markers and service_metadata of the VS serving one host (an SNI
+// child or a dedicated VS): every namespace and Route that shares the host.
+func (b *routeBuilder) hostVSIdentity(host string, routes []*parsedRoute) ([]*models.RoleFilterMatchLabel, *string) {
 	var namespaces, ids []string
 	for _, p := range routes {
 		namespaces = append(namespaces, p.namespace)
 		ids = append(ids, p.namespace+"/"+p.name)
 	}
-	child.Markers = b.markers(routeMarkers{namespaces: namespaces, hosts: []string{host}})
-	child.ServiceMetadata = routeMetadata{ServiceMetadata: ServiceMetadata{
+	markers := b.markers(routeMarkers{namespaces: namespaces, hosts: []string{host}})
+	metadata := routeMetadata{ServiceMetadata: ServiceMetadata{
 		NamespaceIngressName: sortedUnique(ids),
 		Namespace:            routes[0].namespace,
 		HostNames:            []string{host},
 	}}.JSON()
-	b.add(KindVirtualService, name, child)
-	return name
+	return markers, metadata
 }
 
 // switchingPolicies adds one HTTPPolicySet per namespace of a host,
