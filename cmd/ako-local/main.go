@@ -59,8 +59,13 @@ func main() {
 func run(opts localstack.Options, view bool) int {
 	// Signals are caught for the whole run, also while stopping: a second Ctrl-C must not
 	// kill this process and orphan etcd and kube-apiserver (they are in their own groups).
+	// A closed terminal (SIGHUP) stops the stack like Ctrl-C. When the output goes through
+	// a pipe (make run | tee log) Ctrl-C also ends the reader; ignoring SIGPIPE turns the
+	// next write into an error instead of killing this process before it has stopped
+	// etcd and kube-apiserver.
+	signal.Ignore(syscall.SIGPIPE)
 	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-signals
