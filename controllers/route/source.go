@@ -26,8 +26,10 @@ import (
 	avisync "github.com/akoproject/ako/internal/sync"
 )
 
-// workers is the number of trees reconciled in parallel.
-const workers = 4
+// workers is the number of trees reconciled in parallel: one per shard of the largest
+// shard size (LARGE, 8), as upstream AKO sizes its graph workers. A tree is applied
+// object by object, so fewer workers than shards serialise whole shards behind each other.
+const workers = 8
 
 // Source is the Route input of the workload (vstree.Source).
 type Source struct {
