@@ -67,8 +67,9 @@ check-generated: ## Fail when generated files differ from what is committed
 	  git status --porcelain -- api config bundle charts; exit 1; fi
 
 .PHONY: bench
-bench: tools ## Benchmarks (numbers for the closing notes)
-	go test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./test/bench/... ./internal/...
+bench: tools ## Benchmarks: end-to-end scale runs once each, micro-benchmarks for the default time
+	go test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./test/bench/...
+	go test -run '^$$' -bench . -benchmem -timeout 30m ./internal/...
 
 ##@ Packaging
 
