@@ -3,15 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/go-logr/logr/funcr"
 	routev1 "github.com/openshift/api/route/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -26,7 +22,6 @@ import (
 	"github.com/akoproject/ako/internal/avisim"
 	"github.com/akoproject/ako/internal/avisim/avisimtest"
 	"github.com/akoproject/ako/internal/settings"
-	"github.com/akoproject/ako/internal/workload"
 	"github.com/akoproject/ako/test/kubeenv"
 	"github.com/akoproject/ako/test/testcert"
 )
@@ -69,8 +64,8 @@ func BenchmarkRoutes(b *testing.B) {
 		sim.ResetRequests()
 		peak := sampleHeap()
 		start := time.Now()
-		trees := &treeCounter{seen: map[string]bool{}}
-		stop := runRouteWorkload(b, cfg, akoNS, trees)
+		trees := newReconciled("tree", "")
+		stop := runWorkload(b, cfg, akoNS, trees)
 		waitAllAdmitted(b, k8s, appNS)
 		toAdmitted := time.Since(start)
 		calls := sim.Counts()
@@ -80,9 +75,9 @@ func BenchmarkRoutes(b *testing.B) {
 		heap := peak()
 
 		sim.ResetRequests()
-		restarted := &treeCounter{seen: map[string]bool{}}
+		restarted := newReconciled("tree", "")
 		start = time.Now()
-		stop = runRouteWorkload(b, cfg, akoNS, restarted)
+		stop = runWorkload(b, cfg, akoNS, restarted)
 		for restarted.count() < want {
 			if time.Since(start) > 10*time.Minute {
 				b.Fatalf("restart: only %d of %d Route trees reconciled", restarted.count(), want)
@@ -136,30 +131,6 @@ func routeSetup(b *testing.B, k8s client.Client, sim *avisimtest.Sim, akoNS, app
 	parallel(b, benchRoutes, func(i int) error { return k8s.Create(ctx, benchRoute(appNS, i, leaf, dest)) })
 }
 
-func parallel(b *testing.B, n int, create func(int) error) {
-	var wg gosync.WaitGroup
-	errs := make(chan error, n)
-	work := make(chan int)
-	for range 16 {
-		wg.Go(func() {
-			for i := range work {
-				if err := create(i); err != nil {
-					errs <- err
-				}
-			}
-		})
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-}
-
 func createRouteService(ctx context.Context, k8s client.Client, ns string, i int) error {
 	name := fmt.Sprintf("web-%03d", i)
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: corev1.ServiceSpec{
@@ -210,46 +181,6 @@ type benchCert struct{ cert, key string }
 func benchPEM(b *testing.B, cn string) benchCert {
 	p := testcert.New(b, cn)
 	return benchCert{cert: p.CertPEM, key: p.KeyPEM}
-}
-
-// treeCounter counts the distinct Route trees the workload reported reconciled.
-type treeCounter struct {
-	mu   gosync.Mutex
-	seen map[string]bool
-}
-
-func (c *treeCounter) add(line string) {
-	i := strings.Index(line, `"tree"="`)
-	if !strings.Contains(line, `"reconciled"`) || i < 0 {
-		return
-	}
-	tree := line[i+8:]
-	tree = tree[:strings.Index(tree, `"`)]
-	c.mu.Lock()
-	c.seen[tree] = true
-	c.mu.Unlock()
-}
-
-func (c *treeCounter) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen)
-}
-
-func runRouteWorkload(b *testing.B, cfg *rest.Config, ns string, trees *treeCounter) func() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	log := funcr.New(func(_, args string) { trees.add(args) }, funcr.Options{Verbosity: 1})
-	go func() {
-		done <- workload.Run(ctx, workload.Options{Config: cfg, Namespace: ns, PodName: "ako-0",
-			APIAddress: "127.0.0.1:0", APIListening: func(net.Addr) {}, Log: log})
-	}()
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Logf("workload: %v", err)
-		}
-	}
 }
 
 func waitAllAdmitted(b *testing.B, k8s client.Client, ns string) {

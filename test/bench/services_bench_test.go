@@ -6,18 +6,12 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"runtime"
 	"sort"
-	"strings"
-	gosync "sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/go-logr/logr/funcr"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,7 +23,6 @@ import (
 	"github.com/akoproject/ako/internal/avisim"
 	"github.com/akoproject/ako/internal/avisim/avisimtest"
 	"github.com/akoproject/ako/internal/settings"
-	"github.com/akoproject/ako/internal/workload"
 	"github.com/akoproject/ako/test/kubeenv"
 )
 
@@ -66,7 +59,7 @@ func BenchmarkLoadBalancerServices(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		sim.ResetRequests()
 		peak := sampleHeap()
-		reconciled := &keyCounter{seen: map[string]bool{}}
+		reconciled := newReconciled("key", "service bench/")
 		start := time.Now()
 		stop := runWorkload(b, cfg, akoNS, reconciled)
 		waitAllVIPs(b, k8s, appNS)
@@ -77,7 +70,7 @@ func BenchmarkLoadBalancerServices(b *testing.B) {
 		heap := peak()
 
 		sim.ResetRequests()
-		restarted := &keyCounter{seen: map[string]bool{}}
+		restarted := newReconciled("key", "service bench/")
 		start = time.Now()
 		stop = runWorkload(b, cfg, akoNS, restarted)
 		for restarted.count() < services {
@@ -139,27 +132,7 @@ func setup(b *testing.B, k8s client.Client, sim *avisimtest.Sim, akoNS, appNS st
 		}
 	}
 	// Create the Services and their EndpointSlices in parallel.
-	var wg gosync.WaitGroup
-	errs := make(chan error, services)
-	work := make(chan int)
-	for range 16 {
-		wg.Go(func() {
-			for i := range work {
-				if err := createService(ctx, k8s, appNS, i); err != nil {
-					errs <- err
-				}
-			}
-		})
-	}
-	for i := range services {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
+	parallel(b, services, func(i int) error { return createService(ctx, k8s, appNS, i) })
 }
 
 func createService(ctx context.Context, k8s client.Client, ns string, i int) error {
@@ -186,55 +159,6 @@ func createService(ctx context.Context, k8s client.Client, ns string, i int) err
 	return k8s.Create(ctx, es)
 }
 
-// keyCounter counts the distinct Service keys the workload reported reconciled.
-type keyCounter struct {
-	mu   gosync.Mutex
-	seen map[string]bool
-}
-
-func (k *keyCounter) add(line string) {
-	if !strings.Contains(line, `"reconciled"`) {
-		return
-	}
-	i := strings.Index(line, `"key"="`)
-	if i < 0 {
-		return
-	}
-	key := line[i+7:]
-	key = key[:strings.Index(key, `"`)]
-	k.mu.Lock()
-	k.seen[key] = true
-	k.mu.Unlock()
-}
-
-func (k *keyCounter) count() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	n := 0
-	for key := range k.seen {
-		if strings.HasPrefix(key, "service bench/") {
-			n++
-		}
-	}
-	return n
-}
-
-func runWorkload(b *testing.B, cfg *rest.Config, ns string, keys *keyCounter) func() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	log := funcr.New(func(prefix, args string) { keys.add(args) }, funcr.Options{Verbosity: 1})
-	go func() {
-		done <- workload.Run(ctx, workload.Options{Config: cfg, Namespace: ns, PodName: "ako-0",
-			APIAddress: "127.0.0.1:0", APIListening: func(net.Addr) {}, Log: log})
-	}()
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Logf("workload: %v", err)
-		}
-	}
-}
-
 func waitAllVIPs(b *testing.B, k8s client.Client, ns string) {
 	deadline := time.Now().Add(20 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -253,43 +177,6 @@ func waitAllVIPs(b *testing.B, k8s client.Client, ns string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	b.Fatal("not every Service got its VIP within 20 minutes")
-}
-
-// sampleHeap samples the heap every 50 ms until the returned func is called, which
-// returns the peak HeapAlloc.
-func sampleHeap() func() uint64 {
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > peak.Load() {
-				peak.Store(m.HeapAlloc)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 {
-		close(stop)
-		<-done
-		return peak.Load()
-	}
-}
-
-func byVerb(counts map[string]int) map[string]int {
-	out := map[string]int{}
-	for k, v := range counts {
-		verb, _, _ := strings.Cut(k, " ")
-		out[verb] += v
-	}
-	return out
 }
 
 func printTable(toVIP time.Duration, heap uint64, writes int, calls map[string]int, toSteady time.Duration, restartWrites int, restartCalls map[string]int) {
