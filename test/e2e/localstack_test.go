@@ -499,3 +499,91 @@ func (o *lsOutput) String() string {
 	defer o.mu.Unlock()
 	return o.buf.String()
 }
+
+// TestLocalStackCommandStopsWhenItsTerminalGoes runs `ako-local` as `make run | tee log`
+// does, then ends the reader of its output and hangs up, as closing the terminal does:
+// the command must still stop etcd and kube-apiserver instead of dying on the broken
+// pipe and leaving them running.
+func TestLocalStackCommandStopsWhenItsTerminalGoes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root := kubeenv.RepoRoot()
+	bin := filepath.Join(t.TempDir(), "ako-local")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ako-local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building ako-local: %v\n%s", err, out)
+	}
+	stateDir := t.TempDir()
+	reader, writer, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "--repo", root, "--state-dir", stateDir)
+	cmd.Stdout, cmd.Stderr = writer, writer
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = writer.Close() // the command holds its own copy
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	var seen bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(seen.String(), "The local stack is up") {
+		n, err := reader.Read(buf)
+		seen.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("ako-local ended before the stack was up: %v; output:\n%s", err, seen.String())
+		}
+	}
+	// ako-local records the pids of etcd and kube-apiserver it started.
+	pids := recordedPIDs(t, stateDir)
+	if len(pids) < 2 {
+		t.Fatalf("stack.pids names %v, want etcd and kube-apiserver; the check below would prove nothing", pids)
+	}
+	t.Cleanup(func() { // never leave them behind, whatever the outcome
+		for _, pid := range pids {
+			if localstack.Alive(pid) {
+				_ = syscall.Kill(-pid, syscall.SIGKILL)
+			}
+		}
+	})
+	_ = reader.Close() // like tee ending on Ctrl-C: the next write gets a broken pipe
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("ako-local still runs two minutes after SIGHUP")
+	}
+	for _, pid := range pids {
+		if localstack.Alive(pid) {
+			t.Errorf("pid %d of the stack still runs after ako-local exited", pid)
+		}
+	}
+}
+
+// recordedPIDs reads the "<pid> <executable>" lines of <stateDir>/stack.pids.
+func recordedPIDs(t *testing.T, stateDir string) []int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(stateDir, "stack.pids"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var pid int
+		if _, err := fmt.Sscanf(line, "%d", &pid); err == nil && pid > 1 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
