@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr/funcr"
 	"k8s.io/client-go/rest"
 
+	"github.com/akoproject/ako/internal/avisim/avisimtest"
 	"github.com/akoproject/ako/internal/workload"
 )
 
@@ -128,4 +129,64 @@ func byVerb(counts map[string]int) map[string]int {
 		out[verb] += v
 	}
 	return out
+}
+
+// scaleRun is one boot of the workload until everything is served, then a restart with
+// nothing changed until every key of the first boot is reconciled again.
+type scaleRun struct {
+	toReady       time.Duration
+	calls         map[string]int // first boot, "<METHOD> <kind>"
+	writes        int
+	heap          uint64 // peak HeapAlloc during the first boot
+	keys          int
+	toSteady      time.Duration
+	restartWrites int
+	restartCalls  map[string]int
+}
+
+// bootAndRestart measures a scaleRun: field and prefix select the reconciled keys to
+// count (see reconciled), ready waits until the first boot serves everything.
+func bootAndRestart(b *testing.B, cfg *rest.Config, sim *avisimtest.Sim, akoNS, field, prefix string, ready func()) scaleRun {
+	var r scaleRun
+	sim.ResetRequests()
+	peak := sampleHeap()
+	first := newReconciled(field, prefix)
+	start := time.Now()
+	stop := runWorkload(b, cfg, akoNS, first)
+	ready()
+	r.toReady = time.Since(start)
+	r.calls, r.writes, r.keys = sim.Counts(), sim.Writes(), first.count()
+	stop()
+	r.heap = peak()
+
+	sim.ResetRequests()
+	restarted := newReconciled(field, prefix)
+	start = time.Now()
+	stop = runWorkload(b, cfg, akoNS, restarted)
+	for restarted.count() < r.keys {
+		if time.Since(start) > 10*time.Minute {
+			b.Fatalf("restart: only %d of %d keys reconciled", restarted.count(), r.keys)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.toSteady = time.Since(start)
+	r.restartWrites, r.restartCalls = sim.Writes(), sim.Counts()
+	stop()
+	return r
+}
+
+// report publishes r as benchmark metrics (readyMetric names the first-boot time) and
+// fails the benchmark when the restart wrote anything.
+func (r scaleRun) report(b *testing.B, readyMetric string) {
+	b.ReportMetric(r.toReady.Seconds(), readyMetric)
+	b.ReportMetric(float64(r.heap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(r.restartWrites), "restart-writes")
+	b.ReportMetric(r.toSteady.Seconds(), "s-restart-steady")
+	verbs := byVerb(r.calls)
+	for _, verb := range []string{"GET", "POST", "PUT", "DELETE"} {
+		b.ReportMetric(float64(verbs[verb]), "calls-"+verb)
+	}
+	if r.restartWrites != 0 {
+		b.Errorf("a restart with nothing changed made %d writes", r.restartWrites)
+	}
 }

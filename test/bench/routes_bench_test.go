@@ -61,46 +61,10 @@ func BenchmarkRoutes(b *testing.B) {
 	routeSetup(b, k8s, sim, akoNS, appNS)
 
 	for i := 0; i < b.N; i++ {
-		sim.ResetRequests()
-		peak := sampleHeap()
-		start := time.Now()
-		trees := newReconciled("tree", "")
-		stop := runWorkload(b, cfg, akoNS, trees)
-		waitAllAdmitted(b, k8s, appNS)
-		toAdmitted := time.Since(start)
-		calls := sim.Counts()
-		writes := sim.Writes()
-		want := trees.count()
-		stop()
-		heap := peak()
-
-		sim.ResetRequests()
-		restarted := newReconciled("tree", "")
-		start = time.Now()
-		stop = runWorkload(b, cfg, akoNS, restarted)
-		for restarted.count() < want {
-			if time.Since(start) > 10*time.Minute {
-				b.Fatalf("restart: only %d of %d Route trees reconciled", restarted.count(), want)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		toSteady := time.Since(start)
-		restartWrites := sim.Writes()
-		stop()
-
-		b.ReportMetric(toAdmitted.Seconds(), "s-to-all-admitted")
-		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
-		b.ReportMetric(float64(restartWrites), "restart-writes")
-		b.ReportMetric(toSteady.Seconds(), "s-restart-steady")
-		verbs := byVerb(calls)
-		for _, verb := range []string{"GET", "POST", "PUT", "DELETE"} {
-			b.ReportMetric(float64(verbs[verb]), "calls-"+verb)
-		}
+		r := bootAndRestart(b, cfg, sim, akoNS, "tree", "", func() { waitAllAdmitted(b, k8s, appNS) })
+		r.report(b, "s-to-all-admitted")
 		fmt.Fprintf(os.Stdout, "\n%d Routes (%d trees), %s per Avi call: %.1f s to all Admitted, %d writes, calls %v, peak heap %.0f MiB; restart: %.1f s, %d writes\n",
-			benchRoutes, want, callLatency, toAdmitted.Seconds(), writes, verbs, float64(heap)/(1<<20), toSteady.Seconds(), restartWrites)
-		if restartWrites != 0 {
-			b.Errorf("a restart with nothing changed made %d writes", restartWrites)
-		}
+			benchRoutes, r.keys, callLatency, r.toReady.Seconds(), r.writes, byVerb(r.calls), float64(r.heap)/(1<<20), r.toSteady.Seconds(), r.restartWrites)
 	}
 }
 

@@ -57,44 +57,9 @@ func BenchmarkLoadBalancerServices(b *testing.B) {
 	setup(b, k8s, sim, akoNS, appNS)
 
 	for i := 0; i < b.N; i++ {
-		sim.ResetRequests()
-		peak := sampleHeap()
-		reconciled := newReconciled("key", "service bench/")
-		start := time.Now()
-		stop := runWorkload(b, cfg, akoNS, reconciled)
-		waitAllVIPs(b, k8s, appNS)
-		toVIP := time.Since(start)
-		calls := sim.Counts()
-		firstWrites := sim.Writes()
-		stop()
-		heap := peak()
-
-		sim.ResetRequests()
-		restarted := newReconciled("key", "service bench/")
-		start = time.Now()
-		stop = runWorkload(b, cfg, akoNS, restarted)
-		for restarted.count() < services {
-			if time.Since(start) > 10*time.Minute {
-				b.Fatalf("restart: only %d of %d keys reconciled", restarted.count(), services)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		toSteady := time.Since(start)
-		restartWrites := sim.Writes()
-		restartCalls := sim.Counts()
-		stop()
-
-		b.ReportMetric(toVIP.Seconds(), "s-to-all-VIPs")
-		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
-		b.ReportMetric(float64(restartWrites), "restart-writes")
-		b.ReportMetric(toSteady.Seconds(), "s-restart-steady")
-		for _, verb := range []string{"GET", "POST", "PUT", "DELETE"} {
-			b.ReportMetric(float64(byVerb(calls)[verb]), "calls-"+verb)
-		}
-		printTable(toVIP, heap, firstWrites, calls, toSteady, restartWrites, restartCalls)
-		if restartWrites != 0 {
-			b.Errorf("a restart with nothing changed made %d writes", restartWrites)
-		}
+		r := bootAndRestart(b, cfg, sim, akoNS, "key", "service bench/", func() { waitAllVIPs(b, k8s, appNS) })
+		r.report(b, "s-to-all-VIPs")
+		printTable(r)
 	}
 }
 
@@ -179,13 +144,13 @@ func waitAllVIPs(b *testing.B, k8s client.Client, ns string) {
 	b.Fatal("not every Service got its VIP within 20 minutes")
 }
 
-func printTable(toVIP time.Duration, heap uint64, writes int, calls map[string]int, toSteady time.Duration, restartWrites int, restartCalls map[string]int) {
+func printTable(r scaleRun) {
 	w := os.Stdout
 	fmt.Fprintf(w, "\n%d LoadBalancer Services x %d endpoints, %s per Avi call\n", services, endpointsPer, callLatency)
-	fmt.Fprintf(w, "  %-34s %10.1f\n", "seconds until every VIP in status", toVIP.Seconds())
-	fmt.Fprintf(w, "  %-34s %10.1f\n", "peak heap (MiB, whole process)", float64(heap)/(1<<20))
-	fmt.Fprintf(w, "  %-34s %10d\n", "writes (first sync)", writes)
-	verbs := byVerb(calls)
+	fmt.Fprintf(w, "  %-34s %10.1f\n", "seconds until every VIP in status", r.toReady.Seconds())
+	fmt.Fprintf(w, "  %-34s %10.1f\n", "peak heap (MiB, whole process)", float64(r.heap)/(1<<20))
+	fmt.Fprintf(w, "  %-34s %10d\n", "writes (first sync)", r.writes)
+	verbs := byVerb(r.calls)
 	keys := make([]string, 0, len(verbs))
 	for k := range verbs {
 		keys = append(keys, k)
@@ -194,8 +159,8 @@ func printTable(toVIP time.Duration, heap uint64, writes int, calls map[string]i
 	for _, k := range keys {
 		fmt.Fprintf(w, "  %-34s %10d\n", "Avi calls "+k, verbs[k])
 	}
-	fmt.Fprintf(w, "  %-34s %10.1f\n", "restart: seconds to steady state", toSteady.Seconds())
-	fmt.Fprintf(w, "  %-34s %10d\n", "restart: writes", restartWrites)
-	rv := byVerb(restartCalls)
+	fmt.Fprintf(w, "  %-34s %10.1f\n", "restart: seconds to steady state", r.toSteady.Seconds())
+	fmt.Fprintf(w, "  %-34s %10d\n", "restart: writes", r.restartWrites)
+	rv := byVerb(r.restartCalls)
 	fmt.Fprintf(w, "  %-34s %10d\n", "restart: Avi calls GET", rv["GET"])
 }

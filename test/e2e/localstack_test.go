@@ -382,12 +382,7 @@ func TestLocalStackAgainstACluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	root := kubeenv.RepoRoot()
-	bin := filepath.Join(t.TempDir(), "ako-local")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ako-local")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building ako-local: %v\n%s", err, out)
-	}
+	bin := buildAkoLocal(ctx, t, root)
 
 	// A cluster of its own: the operator acts on avi-system, which other suites use.
 	env, err := kubeenv.Start(kubeenv.Options{})
@@ -508,12 +503,7 @@ func TestLocalStackCommandStopsWhenItsTerminalGoes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	root := kubeenv.RepoRoot()
-	bin := filepath.Join(t.TempDir(), "ako-local")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ako-local")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building ako-local: %v\n%s", err, out)
-	}
+	bin := buildAkoLocal(ctx, t, root)
 	stateDir := t.TempDir()
 	reader, writer, err := os.Pipe()
 	if err != nil {
@@ -586,4 +576,16 @@ func recordedPIDs(t *testing.T, stateDir string) []int {
 		}
 	}
 	return pids
+}
+
+// buildAkoLocal builds the command `make run` runs, for tests that drive it as a process.
+func buildAkoLocal(ctx context.Context, t *testing.T, root string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ako-local")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ako-local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building ako-local: %v\n%s", err, out)
+	}
+	return bin
 }
